@@ -1,0 +1,4 @@
+//! (being written)
+/// The compiled rule pack.
+#[derive(Debug, Default)]
+pub struct Pack {}

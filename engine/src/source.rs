@@ -1,0 +1,198 @@
+//! Source files, byte spans and the line index that turns spans into line/column positions.
+
+use std::sync::Arc;
+
+/// Index of a file in a [`SourceMap`]; stable for one run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// A half-open byte range `[start, end)` in one source file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// A span from `start` to `end` (byte offsets).
+    pub fn new(start: usize, end: usize) -> Self {
+        Span {
+            start: start as u32,
+            end: end.max(start) as u32,
+        }
+    }
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+    /// True when the span covers no byte.
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
+/// A 1-based line and column (column counted in characters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+}
+
+/// One input file: its name as the user gave it, its text and a line index.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as given on the command line (relative stays relative; stdin is `-`).
+    pub name: String,
+    /// The file's text (invalid UTF-8 is replaced; see the loader for the finding).
+    pub text: Arc<str>,
+    /// Whether findings may be reported for this file (false for `--context`-only files).
+    pub reported: bool,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    /// Builds the line index of `text`.
+    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
+        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        line_starts.push(0);
+        line_starts.extend(memchr_newlines(text.as_bytes()).map(|i| (i + 1) as u32));
+        SourceFile {
+            name: name.into(),
+            text,
+            reported: true,
+            line_starts,
+        }
+    }
+
+    /// Number of lines (a trailing newline does not start a new line).
+    pub fn line_count(&self) -> usize {
+        let n = self.line_starts.len();
+        if n > 1 && self.line_starts[n - 1] as usize == self.text.len() {
+            n - 1
+        } else {
+            n
+        }
+    }
+
+    /// Byte offset where 1-based `line` starts (clamped to the text).
+    pub fn line_start(&self, line: usize) -> usize {
+        let idx = line.saturating_sub(1).min(self.line_starts.len() - 1);
+        self.line_starts[idx] as usize
+    }
+
+    /// Byte offset one past the end of 1-based `line`, without its line break.
+    pub fn line_end(&self, line: usize) -> usize {
+        let end = if line < self.line_starts.len() {
+            self.line_starts[line] as usize
+        } else {
+            self.text.len()
+        };
+        let bytes = self.text.as_bytes();
+        let mut e = end;
+        while e > self.line_start(line) && matches!(bytes[e - 1], b'\n' | b'\r') {
+            e -= 1;
+        }
+        e
+    }
+
+    /// The text of 1-based `line`, without its line break.
+    pub fn line_text(&self, line: usize) -> &str {
+        &self.text[self.line_start(line)..self.line_end(line)]
+    }
+
+    /// 1-based line and character column of byte offset `offset`.
+    pub fn position(&self, offset: u32) -> Position {
+        let offset = offset.min(self.text.len() as u32);
+        let line_idx = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line_idx] as usize;
+        let mut end = offset as usize;
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let column = self.text[start..end].chars().count() as u32 + 1;
+        Position {
+            line: line_idx as u32 + 1,
+            column,
+        }
+    }
+
+    /// Byte offset of 1-based `line` and 0-based character column `col`.
+    pub fn offset_of(&self, line: usize, col: usize) -> usize {
+        let start = self.line_start(line);
+        let rest = &self.text[start..];
+        // Fast path: ASCII prefix.
+        let bytes = rest.as_bytes();
+        if col <= bytes.len() && bytes[..col].is_ascii() {
+            return start + col;
+        }
+        match rest.char_indices().nth(col) {
+            Some((i, _)) => start + i,
+            None => self.text.len(),
+        }
+    }
+}
+
+fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| (*b == b'\n').then_some(i))
+}
+
+/// All files of one run, indexed by [`FileId`].
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    /// Adds a file and returns its id.
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(self.files.len() as u32 - 1)
+    }
+    /// The file with id `id`.
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+    /// All files in id order.
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+    /// Number of files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+    /// True when there is no file.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let f = SourceFile::new("a.yaml", "a: 1\nnäme: x\n");
+        assert_eq!(f.position(0), Position { line: 1, column: 1 });
+        assert_eq!(f.position(5), Position { line: 2, column: 1 });
+        // 'x' is after "näme: " = 6 chars but 7 bytes
+        assert_eq!(f.position(12), Position { line: 2, column: 7 });
+        assert_eq!(f.offset_of(2, 6), 12);
+        assert_eq!(f.line_text(2), "näme: x");
+        assert_eq!(f.line_count(), 2);
+    }
+}
