@@ -1,1 +1,72 @@
-fn main(){}
+//! The `kvet` binary: parses arguments, wires the engine together and decides what is printed where.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod args;
+mod check;
+mod rules;
+
+use args::{Cli, Command, PackArgs};
+use clap::Parser;
+use kvet_engine::config::{self, Config};
+use kvet_engine::pack::Pack;
+use kvet_engine::report::{self, Format, RenderOptions};
+use kvet_engine::Report;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Test(a) => check::test(a),
+        Command::Rules(a) => rules::list(a),
+        Command::Explain(a) => rules::explain(a),
+    };
+    ExitCode::from(code as u8)
+}
+
+/// Prints a located usage error (config, rule pack) to stderr and returns exit status 2.
+pub(crate) fn fail_with(report: Report) -> i32 {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let opts = RenderOptions { color, ..RenderOptions::default() };
+    eprint!("{}", report::render(&report, Format::Human, &opts));
+    2
+}
+
+/// Loads config and pack as the pack arguments say; `Err(2)` after printing the error.
+pub(crate) fn load(pack_args: &PackArgs, tweak: impl FnOnce(&mut Config)) -> Result<(Config, Pack), i32> {
+    let config_path = if pack_args.no_config {
+        None
+    } else {
+        pack_args.config.clone().or_else(|| std::env::current_dir().ok().and_then(|d| config::discover(&d)))
+    };
+    let mut cfg = match config_path {
+        Some(p) => Config::from_file(&p).map_err(|e| fail_with(e.into_report()))?,
+        None => Config::default(),
+    };
+    if let Some(v) = &pack_args.k8s_version {
+        match config::parse_version(v) {
+            Some(ver) => cfg.target_version = ver,
+            None => {
+                eprintln!("error: --k8s-version {v:?} is not a Kubernetes version such as 1.34");
+                return Err(2);
+            }
+        }
+    }
+    tweak(&mut cfg);
+    let mut dirs: Vec<&std::path::Path> = cfg.rule_dirs.iter().map(|p| p.as_path()).collect();
+    dirs.extend(pack_args.rules.iter().map(|p| p.as_path()));
+    let pack = Pack::load(&dirs, &cfg.rules).map_err(|e| fail_with(e.into_report()))?;
+    Ok((cfg, pack))
+}
+
+/// Sets the rayon pool size.
+pub(crate) fn set_jobs(jobs: Option<usize>) {
+    if let Some(n) = jobs {
+        // Fails only if a pool exists already, which cannot happen this early.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+    }
+}

@@ -1,4 +1,261 @@
-//! (being written)
+//! `.kvet.yaml`: discovery (upward from the working directory), parsing with located errors, and the
+//! effective run settings.
+
+use crate::finding::{Finding, Severity};
+use crate::pack::RuleSettings;
+use crate::source::{SourceFile, SourceMap, Span};
+use crate::yaml::{self, PathElem};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The config file name looked for.
+pub const FILE_NAME: &str = ".kvet.yaml";
+/// Default Kubernetes minor version checked against.
+pub const DEFAULT_TARGET_VERSION: (u32, u32) = (1, 34);
+
 /// Run configuration (from `.kvet.yaml` and the command line).
-#[derive(Debug, Default, Clone)]
-pub struct Config {}
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Effective namespace of objects without `metadata.namespace`.
+    pub default_namespace: String,
+    /// Kubernetes version (`major`, `minor`).
+    pub target_version: (u32, u32),
+    /// Per-rule settings (enable/disable, severity, params), by id or alias.
+    pub rules: BTreeMap<String, RuleSettings>,
+    /// Extra rule pack directories (resolved against the config file's folder).
+    pub rule_dirs: Vec<PathBuf>,
+    /// Include globs (relative paths); empty = every manifest.
+    pub include: Vec<String>,
+    /// Exclude globs.
+    pub exclude: Vec<String>,
+    /// The config file used, if any.
+    pub file: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            default_namespace: "default".into(),
+            target_version: DEFAULT_TARGET_VERSION,
+            rules: BTreeMap::new(),
+            rule_dirs: Vec::new(),
+            include: Vec::new(),
+            exclude: Vec::new(),
+            file: None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ConfigFile {
+    kubernetes_version: Option<Value>,
+    default_namespace: Option<String>,
+    #[serde(default)]
+    rules: Map<String, Value>,
+    #[serde(default)]
+    enable: Vec<String>,
+    #[serde(default)]
+    disable: Vec<String>,
+    #[serde(default)]
+    include: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleEntry {
+    enabled: Option<bool>,
+    severity: Option<Severity>,
+    #[serde(default)]
+    params: Map<String, Value>,
+}
+
+/// A config error, located in the config file; render it like a report.
+#[derive(Debug)]
+pub struct ConfigError {
+    /// The config file (for the snippet).
+    pub sources: SourceMap,
+    /// The error as a finding (rule id `config`).
+    pub finding: Finding,
+}
+
+impl ConfigError {
+    /// As a report.
+    pub fn into_report(self) -> crate::Report {
+        let summary = crate::Summary { files: 1, errors: 1, ..Default::default() };
+        crate::Report { sources: self.sources, findings: vec![self.finding], summary }
+    }
+}
+
+/// Parses `major.minor` (`1.34`, `v1.34`, `1.34.2`).
+pub fn parse_version(s: &str) -> Option<(u32, u32)> {
+    let s = s.trim().trim_start_matches('v');
+    let mut it = s.split('.');
+    let major = it.next()?.parse().ok()?;
+    let minor = it.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+/// Looks for `.kvet.yaml` in `start` and its parents.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        let candidate = d.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+impl Config {
+    /// Reads and parses a config file.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            error(SourceFile::new(name.clone(), ""), Span::default(), format!("cannot read config file {name}: {e}"))
+        })?;
+        let mut cfg = Config::parse(&name, &text)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        cfg.rule_dirs = cfg.rule_dirs.iter().map(|d| base.join(d)).collect();
+        cfg.file = Some(path.to_path_buf());
+        Ok(cfg)
+    }
+
+    /// Parses config text; `name` is used in error locations.
+    pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
+        let file = SourceFile::new(name, text);
+        let loaded = yaml::load(&file);
+        if let Some(p) = loaded.problems.first() {
+            let (span, msg) = (p.span, format!("config file is not valid YAML: {}", p.message));
+            return Err(error(file, span, msg));
+        }
+        let Some(doc) = loaded.documents.first() else { return Ok(Config::default()) };
+        let locate = |path: &[PathElem]| doc.root().descend(path).0.spans.report_span(&file.text);
+        let parsed: ConfigFile = match serde_path_to_error::deserialize(&doc.value) {
+            Ok(c) => c,
+            Err(e) => {
+                let mut path: Vec<PathElem> = e
+                    .path()
+                    .iter()
+                    .filter_map(|seg| match seg {
+                        serde_path_to_error::Segment::Map { key } => Some(PathElem::Key(key.clone())),
+                        serde_path_to_error::Segment::Seq { index } => Some(PathElem::Index(*index)),
+                        _ => None,
+                    })
+                    .collect();
+                let inner = e.inner().to_string();
+                if let Some(field) = inner.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
+                    if path.last() != Some(&PathElem::Key(field.to_owned())) {
+                        path.push(PathElem::Key(field.to_owned()));
+                    }
+                }
+                let span = locate(&path);
+                return Err(error(file, span, format!("invalid configuration: {inner}")));
+            }
+        };
+        let mut cfg = Config::default();
+        if let Some(v) = parsed.kubernetes_version {
+            let text = match &v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            // `1.30` unquoted is the number 1.3: insist on a string.
+            let version = if v.is_string() { parse_version(&text) } else { None };
+            match version {
+                Some(ver) => cfg.target_version = ver,
+                None => {
+                    let span = locate(&[PathElem::Key("kubernetesVersion".into())]);
+                    return Err(error(file, span, format!("kubernetesVersion must be a quoted \"major.minor\" string such as \"1.34\", got {text}")));
+                }
+            }
+        }
+        if let Some(ns) = parsed.default_namespace {
+            cfg.default_namespace = ns;
+        }
+        for (key, value) in parsed.rules {
+            if key == "extra" {
+                let dirs: Vec<String> = match serde_json::from_value(value) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        let span = locate(&[PathElem::Key("rules".into()), PathElem::Key(key.clone())]);
+                        return Err(error(file, span, format!("rules.extra must be a list of directories: {e}")));
+                    }
+                };
+                cfg.rule_dirs.extend(dirs.into_iter().map(PathBuf::from));
+                continue;
+            }
+            let entry: RuleEntry = match serde_path_to_error::deserialize(&value) {
+                Ok(r) => r,
+                Err(e) => {
+                    let span = locate(&[PathElem::Key("rules".into()), PathElem::Key(key.clone())]);
+                    return Err(error(file, span, format!("invalid settings for rule `{key}`: {}", e.inner())));
+                }
+            };
+            cfg.rules.insert(key, RuleSettings { enabled: entry.enabled, severity: entry.severity, params: entry.params });
+        }
+        for id in parsed.enable {
+            cfg.rules.entry(id).or_default().enabled = Some(true);
+        }
+        for id in parsed.disable {
+            cfg.rules.entry(id).or_default().enabled = Some(false);
+        }
+        cfg.include = parsed.include;
+        cfg.exclude = parsed.exclude;
+        Ok(cfg)
+    }
+}
+
+fn error(file: SourceFile, span: Span, message: String) -> ConfigError {
+    let mut sources = SourceMap::default();
+    let id = sources.add(file);
+    ConfigError {
+        sources,
+        finding: Finding {
+            rule: "config".into(),
+            severity: Severity::Error,
+            file: id,
+            span,
+            object: None,
+            path: String::new(),
+            message,
+            help: Some("see docs/configuration.md".into()),
+            label: None,
+            related: Vec::new(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_settings() {
+        let c = Config::parse(
+            ".kvet.yaml",
+            "kubernetesVersion: \"1.29\"\ndefaultNamespace: apps\nrules:\n  image-tag-latest: {severity: error}\n  extra: [policies]\ndisable: [resources-missing]\n",
+        )
+        .unwrap();
+        assert_eq!(c.target_version, (1, 29));
+        assert_eq!(c.default_namespace, "apps");
+        assert_eq!(c.rules["image-tag-latest"].severity, Some(Severity::Error));
+        assert_eq!(c.rules["resources-missing"].enabled, Some(false));
+        assert_eq!(c.rule_dirs, vec![PathBuf::from("policies")]);
+    }
+
+    #[test]
+    fn typo_is_located() {
+        let e = Config::parse(".kvet.yaml", "defaultNamespace: a\ndisabel: [x]\n").unwrap_err();
+        let f = e.sources.get(e.finding.file);
+        assert_eq!(f.position(e.finding.span.start).line, 2);
+        assert!(e.finding.message.contains("disabel"));
+        let e = Config::parse(".kvet.yaml", "kubernetesVersion: 1.30\n").unwrap_err();
+        assert!(e.finding.message.contains("quoted"));
+    }
+}

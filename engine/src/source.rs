@@ -51,6 +51,8 @@ pub struct SourceFile {
     pub text: Arc<str>,
     /// Whether findings may be reported for this file (false for `--context`-only files).
     pub reported: bool,
+    /// A problem found while reading (not UTF-8, binary): byte offset and message.
+    pub read_error: Option<(usize, String)>,
     line_starts: Vec<u32>,
 }
 
@@ -65,6 +67,7 @@ impl SourceFile {
             name: name.into(),
             text,
             reported: true,
+            read_error: None,
             line_starts,
         }
     }
@@ -145,6 +148,27 @@ fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
         .iter()
         .enumerate()
         .filter_map(|(i, b)| (*b == b'\n').then_some(i))
+}
+
+impl SourceFile {
+    /// A file from raw bytes: invalid UTF-8 is replaced and noted; binary content (NUL bytes) is not parsed.
+    pub fn from_bytes(name: impl Into<String>, bytes: Vec<u8>) -> Self {
+        if let Some(nul) = bytes.iter().position(|b| *b == 0) {
+            let mut f = SourceFile::new(name, "");
+            f.read_error = Some((0, format!("file looks binary (NUL byte at offset {nul}); it is not a YAML manifest")));
+            return f;
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => SourceFile::new(name, text.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(text)),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let mut f = SourceFile::new(name, text);
+                f.read_error = Some((at, format!("file is not valid UTF-8 (invalid byte at offset {at}); Kubernetes manifests must be UTF-8")));
+                f
+            }
+        }
+    }
 }
 
 /// All files of one run, indexed by [`FileId`].

@@ -1,1 +1,67 @@
-fn main(){}
+//! `cargo xtask`: kvet's project chores. Every task that needs the linter builds the release `kvet` binary
+//! and runs it as a user would, so this crate never depends on the engine's internals.
+
+mod bench;
+mod ci;
+mod corpus;
+mod docs;
+mod fixtures;
+mod gen_corpus;
+mod manifests;
+mod measure;
+mod prng;
+mod util;
+
+use std::process::ExitCode;
+
+use util::{Args, TaskError, TaskResult};
+
+const USAGE: &str = "\
+usage: cargo xtask <task> [options]
+
+tasks:
+  ci                         exactly what CI runs: fmt --check, clippy -D warnings, tests, fixtures, docs --check
+  fixtures                   run `kvet test fixtures --coverage` (fails when a rule lacks a firing or quiet fixture)
+  docs [--check]             generate docs/rules/<id>.md and docs/rules/README.md; --check: fail if stale
+  corpus [--bless]           per-rule finding counts on ../shared/corpus vs xtask/corpus-baseline.json
+  gen-corpus [--docs N] [--out DIR]
+                             deterministic benchmark corpus (default: 1k, 10k, 100k into bench-corpus/)
+  gen-corpus --from-corpus DIR [--copies K] [--out DIR]
+                             K copies of DIR into bench-corpus/shared-xK/copy-0..K-1
+  bench [--corpus DIR]... [--runs N]
+                             time `kvet check` (1 and 2 threads) and `--parse-only`; writes bench-results.md
+";
+
+fn main() -> ExitCode {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    }
+    let task = args.remove(0);
+    let args = Args::new(args);
+    let result: TaskResult = match task.as_str() {
+        "ci" => ci::run(args),
+        "fixtures" => fixtures::run(args),
+        "docs" => docs::run(args),
+        "corpus" => corpus::run(args),
+        "gen-corpus" => gen_corpus::run(args),
+        "bench" => bench::run(args),
+        "help" | "-h" | "--help" => {
+            print!("{USAGE}");
+            Ok(true)
+        }
+        other => Err(TaskError::usage(format!("unknown task `{other}`"))),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("xtask {task}: {error}");
+            if error.show_usage {
+                eprint!("\n{USAGE}");
+            }
+            ExitCode::from(u8::try_from(error.code).unwrap_or(1))
+        }
+    }
+}

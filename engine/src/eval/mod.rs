@@ -1,6 +1,503 @@
-//! (being written)
-use crate::{Config, Pack, Report, SourceMap, Summary};
+//! Evaluation: load every file in parallel, identify objects, run the compiled rules over every object in
+//! parallel, then suppress, filter and sort. Output order never depends on thread scheduling.
+
+pub mod checks;
+
+use crate::config::Config;
+use crate::finding::{Finding, ObjectRef, Related, Severity};
+use crate::pack::format::{Target, View};
+use crate::pack::template::{walk, Vars};
+use crate::pack::{Case, Cond, Pack, Rule};
+use crate::resource::{self, Resource};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::suppress;
+use crate::yaml::{self, Document, Located, PathElem, Problem, Style};
+use crate::{Report, Summary};
+use rayon::prelude::*;
+use serde_json::{json, Map, Value};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// A loaded file: its documents and loader problems.
+struct LoadedFile {
+    documents: Vec<Document>,
+    problems: Vec<Problem>,
+    resources: Vec<Resource>,
+}
+
+/// Loads and parses every file (parallel); used by `check` and by `--parse-only`.
+fn load_all(sources: &SourceMap, config: &Config) -> Vec<LoadedFile> {
+    let files: Vec<(FileId, &SourceFile)> = sources.iter().collect();
+    files
+        .par_iter()
+        .map(|(id, file)| {
+            let mut loaded = yaml::load(file);
+            if let Some((at, msg)) = &file.read_error {
+                let end = (*at + 1).min(file.text.len()).max(*at);
+                loaded.problems.insert(
+                    0,
+                    Problem {
+                        rule: "yaml-syntax",
+                        severity: Severity::Error,
+                        span: Span::new(*at, end),
+                        message: msg.clone(),
+                        help: Some("Save the file as UTF-8 text.".into()),
+                        related: Vec::new(),
+                        path: String::new(),
+                    },
+                );
+            }
+            let mut resources = Vec::new();
+            for (i, doc) in loaded.documents.iter().enumerate() {
+                resource::identify(*id, file, i, doc, &config.default_namespace, &mut resources, &mut loaded.problems);
+            }
+            LoadedFile { documents: loaded.documents, problems: loaded.problems, resources }
+        })
+        .collect()
+}
+
+/// Parses only (no rules): the summary counts documents and resources. For benchmarks.
+pub fn parse_only(sources: SourceMap, config: &Config) -> Report {
+    let loaded = load_all(&sources, config);
+    let summary = Summary {
+        files: sources.len(),
+        documents: loaded.iter().map(|l| l.documents.len()).sum(),
+        resources: loaded.iter().map(|l| l.resources.len()).sum(),
+        ..Default::default()
+    };
+    Report { sources, findings: Vec::new(), summary }
+}
+
 /// Runs the check.
-pub fn run(sources: SourceMap, _pack: &Pack, _config: &Config) -> Report {
-    Report { sources, findings: Vec::new(), summary: Summary::default() }
+pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
+    let loaded = load_all(&sources, config);
+    let mut raw: Vec<Finding> = Vec::new();
+
+    // Loader problems → findings of the yaml-* / manifest-identity rules.
+    for (fi, lf) in loaded.iter().enumerate() {
+        let file_id = FileId(fi as u32);
+        for p in &lf.problems {
+            let Some(rule) = pack.get(p.rule) else { continue };
+            if !rule.enabled {
+                continue;
+            }
+            raw.push(problem_finding(rule, file_id, p, None));
+        }
+    }
+
+    // Duplicate objects across the set (one linear pass).
+    let mut seen: HashMap<(&str, &str, Option<&str>, &str), &Resource> = HashMap::new();
+    for lf in &loaded {
+        for r in &lf.resources {
+            if r.object.name.is_empty() {
+                continue;
+            }
+            let key = (r.group.as_str(), r.object.kind.as_str(), r.object.namespace.as_deref(), r.object.name.as_str());
+            match seen.get(&key) {
+                None => {
+                    seen.insert(key, r);
+                }
+                Some(first) => {
+                    if let Some(rule) = pack.get("manifest-identity").filter(|r| r.enabled) {
+                        raw.push(duplicate_finding(rule, &sources, &loaded, first, r));
+                    }
+                }
+            }
+        }
+    }
+
+    // Rules × objects, in parallel.
+    let active: Vec<&Rule> = pack.rules().iter().filter(|r| r.enabled).collect();
+    let units: Vec<(&LoadedFile, &Resource)> = loaded.iter().flat_map(|lf| lf.resources.iter().map(move |r| (lf, r))).collect();
+    let mut evaluated: Vec<Finding> = units
+        .par_iter()
+        .flat_map_iter(|(lf, r)| {
+            let file = sources.get(r.file);
+            let doc = &lf.documents[r.doc];
+            let mut out = Vec::new();
+            if doc.flattened {
+                return out;
+            }
+            for rule in &active {
+                if rule.applies_to(&r.object.kind) {
+                    evaluate_rule(rule, file, doc, r, config, &mut out);
+                }
+            }
+            out
+        })
+        .collect();
+    raw.append(&mut evaluated);
+
+    // Suppression.
+    let directives: Vec<suppress::Directives> = sources.iter().map(|(_, f)| suppress::scan(f)).collect();
+    let mut annotations: HashMap<(FileId, usize, String), Vec<String>> = HashMap::new();
+    for lf in &loaded {
+        for r in &lf.resources {
+            let ids = suppress::annotation_ids(r.node(&lf.documents[r.doc]).value);
+            if !ids.is_empty() {
+                annotations.insert((r.file, r.doc, yaml::path_string(&r.base)), ids);
+            }
+        }
+    }
+    let mut suppressed = 0;
+    let mut findings = Vec::with_capacity(raw.len());
+    for f in raw {
+        let file = sources.get(f.file);
+        if !file.reported {
+            continue;
+        }
+        let line = file.position(f.span.start).line;
+        let aliases = pack.get(&f.rule).map(|r| r.aliases.as_slice()).unwrap_or(&[]);
+        let by_comment = directives[f.file.0 as usize].suppresses(&f.rule, aliases, line);
+        let by_annotation = f.object.is_some()
+            && annotations.iter().any(|((file_id, _, _), ids)| {
+                *file_id == f.file && ids.iter().any(|i| i == &f.rule || i == "all" || aliases.contains(i))
+            })
+            && object_annotation_matches(&annotations, &loaded, &f, aliases);
+        if by_comment || by_annotation {
+            suppressed += 1;
+        } else {
+            findings.push(f);
+        }
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup();
+
+    let reported_files: Vec<usize> = sources.iter().filter(|(_, f)| f.reported).map(|(id, _)| id.0 as usize).collect();
+    let summary = Summary {
+        files: reported_files.len(),
+        documents: reported_files.iter().map(|i| loaded[*i].documents.len()).sum(),
+        resources: reported_files.iter().map(|i| loaded[*i].resources.len()).sum(),
+        errors: findings.iter().filter(|f| f.severity == Severity::Error).count(),
+        warnings: findings.iter().filter(|f| f.severity == Severity::Warning).count(),
+        infos: findings.iter().filter(|f| f.severity == Severity::Info).count(),
+        suppressed,
+    };
+    Report { sources, findings, summary }
+}
+
+/// Whether the finding's own object carries a matching `kvet.dev/ignore` annotation.
+fn object_annotation_matches(
+    annotations: &HashMap<(FileId, usize, String), Vec<String>>,
+    loaded: &[LoadedFile],
+    f: &Finding,
+    aliases: &[String],
+) -> bool {
+    let Some(obj) = &f.object else { return false };
+    let lf = &loaded[f.file.0 as usize];
+    lf.resources.iter().any(|r| {
+        &r.object == obj
+            && r.file == f.file
+            && annotations
+                .get(&(r.file, r.doc, yaml::path_string(&r.base)))
+                .is_some_and(|ids| ids.iter().any(|i| i == &f.rule || i == "all" || aliases.contains(i)))
+    })
+}
+
+fn problem_finding(rule: &Rule, file: FileId, p: &Problem, object: Option<ObjectRef>) -> Finding {
+    let case = rule.cases.first();
+    let vars = ProblemVars { message: &p.message, help: p.help.as_deref() };
+    let message = case.map(|c| c.message.render(&vars)).filter(|m| !m.is_empty()).unwrap_or_else(|| p.message.clone());
+    let help = case.and_then(|c| c.help.as_ref()).map(|h| h.render(&vars)).or_else(|| p.help.clone());
+    let severity = if rule.cases.len() > 1 || case.is_some_and(|c| c.severity != rule.severity) {
+        case.map_or(p.severity, |c| c.severity)
+    } else if p.severity < rule.severity && p.rule == "manifest-identity" {
+        p.severity
+    } else {
+        rule.severity
+    };
+    Finding {
+        rule: rule.id.clone(),
+        severity,
+        file,
+        span: p.span,
+        object,
+        path: p.path.clone(),
+        message,
+        help,
+        label: None,
+        related: p.related.iter().map(|(span, m)| Related { file, span: *span, message: m.clone() }).collect(),
+    }
+}
+
+struct ProblemVars<'a> {
+    message: &'a str,
+    help: Option<&'a str>,
+}
+
+impl Vars for ProblemVars<'_> {
+    fn lookup(&self, root: &str, path: &[PathElem]) -> Option<Cow<'_, Value>> {
+        match (root, path) {
+            ("check", [PathElem::Key(k)]) if k == "message" => Some(Cow::Owned(json!(self.message))),
+            ("check", [PathElem::Key(k)]) if k == "help" => self.help.map(|h| Cow::Owned(json!(h))),
+            _ => None,
+        }
+    }
+}
+
+fn duplicate_finding(rule: &Rule, sources: &SourceMap, loaded: &[LoadedFile], first: &Resource, second: &Resource) -> Finding {
+    let span_of = |r: &Resource| {
+        let doc = &loaded[r.file.0 as usize].documents[r.doc];
+        let node = r.node(doc);
+        let (n, _) = node.descend(&[PathElem::Key("metadata".into()), PathElem::Key("name".into())]);
+        n.spans.report_span(&sources.get(r.file).text)
+    };
+    let doc_of = |r: &Resource| loaded[r.file.0 as usize].documents[r.doc].index;
+    let o = &second.object;
+    let ns = o.namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default();
+    let first_file = &sources.get(first.file).name;
+    let message = format!(
+        "{} {ns}{} is defined twice (documents {} of {first_file} and {} of {})",
+        o.kind,
+        o.name,
+        doc_of(first),
+        doc_of(second),
+        sources.get(second.file).name
+    );
+    let severity = rule.cases.iter().find(|c| c.id.as_deref() == Some("duplicate")).map_or(Severity::Warning, |c| c.severity);
+    Finding {
+        rule: rule.id.clone(),
+        severity,
+        file: second.file,
+        span: span_of(second),
+        object: Some(second.object.clone()),
+        path: "metadata.name".into(),
+        message,
+        help: Some("Give each object one definition: the second apply overwrites the first.".into()),
+        label: None,
+        related: vec![Related { file: first.file, span: span_of(first), message: "first defined here".into() }],
+    }
+}
+
+/// The target roots of a rule in one object: (path from the object root, node).
+fn target_roots<'d>(target: Target, kind: &str, object: Located<'d>) -> Vec<(Vec<PathElem>, Located<'d>)> {
+    let at = |p: Option<Vec<PathElem>>| -> Option<(Vec<PathElem>, Located<'d>)> {
+        let p = p?;
+        let node = object.get(&p)?;
+        Some((p, node))
+    };
+    match target {
+        Target::Object => vec![(Vec::new(), object)],
+        Target::PodTemplate => at(crate::workload::template_path(kind)).into_iter().collect(),
+        Target::PodSpec => at(crate::workload::pod_spec_path(kind)).into_iter().filter(|(_, n)| n.value.is_object()).collect(),
+        Target::Container => {
+            let Some((spec_path, spec)) = at(crate::workload::pod_spec_path(kind)) else { return Vec::new() };
+            let mut out = Vec::new();
+            for list in crate::workload::CONTAINER_LISTS {
+                let key = PathElem::Key((*list).to_owned());
+                let Some(containers) = spec.child(&key) else { continue };
+                let Value::Array(items) = containers.value else { continue };
+                for i in 0..items.len() {
+                    if let Some(c) = containers.child(&PathElem::Index(i)) {
+                        if c.value.is_object() {
+                            let mut p = spec_path.clone();
+                            p.push(key.clone());
+                            p.push(PathElem::Index(i));
+                            out.push((p, c));
+                        }
+                    }
+                }
+            }
+            out
+        }
+    }
+}
+
+struct Ctx<'a> {
+    rule: &'a Rule,
+    file: &'a SourceFile,
+    resource: &'a Resource,
+    object: Located<'a>,
+    config: &'a Config,
+}
+
+fn evaluate_rule(rule: &Rule, file: &SourceFile, doc: &Document, resource: &Resource, config: &Config, out: &mut Vec<Finding>) {
+    let object = resource.node(doc);
+    let ctx = Ctx { rule, file, resource, object, config };
+    for case in &rule.cases {
+        if !case.applies_to(&resource.object.kind) {
+            continue;
+        }
+        if let Cond::Check(name) = &case.cond {
+            if name == "yaml" || name == "identity" {
+                continue;
+            }
+        }
+        if let Some(when) = &case.when {
+            if !when.is_valid(object.value) {
+                continue;
+            }
+        }
+        for (root_path, root) in target_roots(case.target, &resource.object.kind, object) {
+            evaluate_case(&ctx, case, &root_path, root, out);
+        }
+    }
+}
+
+fn scalar_view(file: &SourceFile, node: Located<'_>) -> Option<Value> {
+    if node.spans.style == Style::Collection {
+        return None;
+    }
+    let raw = &file.text[node.spans.span.start as usize..node.spans.span.end as usize];
+    Some(json!({
+        "value": node.value,
+        "raw": raw,
+        "style": node.spans.style.as_str(),
+        "tag": node.spans.tag.as_deref(),
+    }))
+}
+
+fn evaluate_case(ctx: &Ctx<'_>, case: &Case, root_path: &[PathElem], root: Located<'_>, out: &mut Vec<Finding>) {
+    if let Cond::Check(name) = &case.cond {
+        for hit in checks::run(name, &ctx.rule.params, ctx.object.value, root, ctx.config) {
+            let chosen = hit.case.as_deref().and_then(|id| ctx.rule.cases.iter().find(|c| c.id.as_deref() == Some(id))).unwrap_or(case);
+            let (node, _) = root.descend(&hit.path);
+            let vars = EvalVars { ctx, case: chosen, node, target: root, at: node, key: None, path: join(root_path, &hit.path), error: None, check: &hit.vars };
+            out.push(make_finding(ctx, chosen, &vars, node));
+        }
+        return;
+    }
+    let selected: Vec<(Vec<PathElem>, Located<'_>)> = match &case.select {
+        None => vec![(Vec::new(), root)],
+        Some(path) => path
+            .query_located(root.value)
+            .iter()
+            .filter_map(|n| {
+                let p: Vec<PathElem> = n
+                    .location()
+                    .iter()
+                    .map(|e| match e {
+                        serde_json_path::PathElement::Name(k) => PathElem::Key((*k).to_owned()),
+                        serde_json_path::PathElement::Index(i) => PathElem::Index(*i),
+                    })
+                    .collect();
+                let located = root.get(&p)?;
+                Some((p, located))
+            })
+            .collect(),
+    };
+    let empty = Map::new();
+    for (sel_path, node) in selected {
+        let instance: Cow<'_, Value> = match case.view {
+            View::Value => Cow::Borrowed(node.value),
+            View::Scalar => match scalar_view(ctx.file, node) {
+                Some(v) => Cow::Owned(v),
+                None => continue,
+            },
+        };
+        let key = sel_path.last().map(|e| match e {
+            PathElem::Key(k) => json!(k),
+            PathElem::Index(i) => json!(i),
+        });
+        match &case.cond {
+            Cond::Deny(schema) => {
+                if schema.is_valid(&instance) {
+                    let (at_node, n) = node.descend(&case.at);
+                    let mut full = sel_path.clone();
+                    full.extend(case.at[..n].iter().cloned());
+                    let vars = EvalVars { ctx, case, node, target: root, at: at_node, key: key.clone(), path: join(root_path, &full), error: None, check: &empty };
+                    out.push(make_finding(ctx, case, &vars, at_node));
+                }
+            }
+            Cond::Assert(schema) => {
+                let mut seen: Vec<Vec<PathElem>> = Vec::new();
+                for err in schema.iter_errors(&instance) {
+                    let mut rel = Vec::new();
+                    let mut cur: &Value = &instance;
+                    for seg in err.instance_path().iter() {
+                        let elem = match (seg, cur) {
+                            (jsonschema::paths::LocationSegment::Index(i), _) => PathElem::Index(i),
+                            (jsonschema::paths::LocationSegment::Property(p), Value::Array(_)) => match p.parse() {
+                                Ok(i) => PathElem::Index(i),
+                                Err(_) => PathElem::Key(p.into_owned()),
+                            },
+                            (jsonschema::paths::LocationSegment::Property(p), _) => PathElem::Key(p.into_owned()),
+                        };
+                        cur = walk(cur, std::slice::from_ref(&elem)).unwrap_or(&Value::Null);
+                        rel.push(elem);
+                    }
+                    if case.view == View::Scalar {
+                        rel.clear();
+                    }
+                    if seen.contains(&rel) {
+                        continue;
+                    }
+                    seen.push(rel.clone());
+                    let (at_node, n) = node.descend(&rel);
+                    let mut full = sel_path.clone();
+                    full.extend(rel[..n].iter().cloned());
+                    let msg = err.to_string();
+                    let vars = EvalVars { ctx, case, node, target: root, at: at_node, key: key.clone(), path: join(root_path, &full), error: Some(msg), check: &empty };
+                    out.push(make_finding(ctx, case, &vars, at_node));
+                }
+            }
+            Cond::Check(_) => {}
+        }
+    }
+}
+
+fn join(a: &[PathElem], b: &[PathElem]) -> String {
+    let mut p = a.to_vec();
+    p.extend(b.iter().cloned());
+    yaml::path_string(&p)
+}
+
+fn make_finding(ctx: &Ctx<'_>, case: &Case, vars: &EvalVars<'_>, at: Located<'_>) -> Finding {
+    let mut path = ctx.resource.base.clone();
+    path.clear();
+    Finding {
+        rule: ctx.rule.id.clone(),
+        severity: case.severity,
+        file: ctx.resource.file,
+        span: at.spans.report_span(&ctx.file.text),
+        object: Some(ctx.resource.object.clone()),
+        path: vars.path.clone(),
+        message: case.message.render(vars),
+        help: case.help.as_ref().map(|h| h.render(vars)),
+        label: case.label.as_ref().map(|l| l.render(vars)),
+        related: Vec::new(),
+    }
+}
+
+struct EvalVars<'a> {
+    ctx: &'a Ctx<'a>,
+    #[allow(dead_code)]
+    case: &'a Case,
+    node: Located<'a>,
+    target: Located<'a>,
+    at: Located<'a>,
+    key: Option<Value>,
+    path: String,
+    error: Option<String>,
+    check: &'a Map<String, Value>,
+}
+
+impl Vars for EvalVars<'_> {
+    fn lookup(&self, root: &str, path: &[PathElem]) -> Option<Cow<'_, Value>> {
+        let b = |v: &Value| walk(v, path).map(|x| Cow::Owned(x.clone()));
+        match root {
+            "node" => b(self.node.value),
+            "value" => b(self.at.value),
+            "target" => b(self.target.value),
+            "check" => walk(&Value::Object(self.check.clone()), path).map(|v| Cow::Owned(v.clone())),
+            "params" => walk(&Value::Object(self.ctx.rule.params.clone()), path).map(|v| Cow::Owned(v.clone())),
+            "raw" => {
+                let s = self.at.spans.span;
+                Some(Cow::Owned(json!(&self.ctx.file.text[s.start as usize..s.end as usize])))
+            }
+            "key" => self.key.clone().map(Cow::Owned),
+            "path" => Some(Cow::Owned(json!(self.path))),
+            "error" => self.error.clone().map(|e| Cow::Owned(json!(e))),
+            "targetVersion" => {
+                let (a, b) = self.ctx.config.target_version;
+                Some(Cow::Owned(json!(format!("{a}.{b}"))))
+            }
+            "object" => {
+                let o = &self.ctx.resource.object;
+                let v = json!({"kind": o.kind, "name": o.name, "namespace": o.namespace, "apiVersion": o.api_version});
+                walk(&v, path).map(|x| Cow::Owned(x.clone()))
+            }
+            _ => None,
+        }
+    }
 }

@@ -1,4 +1,475 @@
-//! (being written)
-/// The compiled rule pack.
+//! The rule pack: rule files (embedded and from `--rules` directories) parsed, validated and compiled once
+//! per run — schemas, JSONPath selectors, templates — and shared read-only by all threads.
+
+pub mod format;
+pub mod keywords;
+pub mod template;
+
+use crate::finding::{Finding, Severity};
+use crate::source::{FileId, SourceFile, SourceMap, Span};
+use crate::yaml::{self, PathElem};
+use format::{CaseFile, Condition, RuleFile, Target, View};
+use jsonschema::Validator;
+use serde_json::{Map, Value};
+use serde_json_path::JsonPath;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+pub use template::Template;
+
+include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+
+/// The check templates (code) a rule can name with `check:`.
+pub const CHECK_TEMPLATES: &[&str] = &["yaml", "identity", "removed-api", "volume-refs"];
+
+/// What a case tests.
+#[derive(Debug)]
+pub enum Cond {
+    /// Finding when the node matches.
+    Deny(Arc<Validator>),
+    /// A finding per validation error.
+    Assert(Arc<Validator>),
+    /// A check template.
+    Check(String),
+}
+
+/// One compiled alternative of a rule.
+#[derive(Debug)]
+pub struct Case {
+    /// Optional case id (check templates pick cases by id).
+    pub id: Option<String>,
+    /// Target (the rule's unless the case names its own).
+    pub target: Target,
+    /// Kinds filter (the rule's unless the case names its own).
+    pub kinds: Vec<String>,
+    /// Severity of findings from this case.
+    pub severity: Severity,
+    /// Precondition on the whole object.
+    pub when: Option<Arc<Validator>>,
+    /// Selector relative to the target root.
+    pub select: Option<JsonPath>,
+    /// The selector's source text.
+    pub select_text: String,
+    /// What the schemas see.
+    pub view: View,
+    /// The test.
+    pub cond: Cond,
+    /// Where to point, relative to the selected node.
+    pub at: Vec<PathElem>,
+    /// Message template.
+    pub message: Template,
+    /// Help template.
+    pub help: Option<Template>,
+    /// Label template.
+    pub label: Option<Template>,
+}
+
+/// A compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// Id.
+    pub id: String,
+    /// Default severity (config may override).
+    pub severity: Severity,
+    /// Area.
+    pub area: String,
+    /// One-line summary.
+    pub summary: String,
+    /// Markdown docs.
+    pub docs: String,
+    /// Version that added it.
+    pub since: Option<String>,
+    /// Citations.
+    pub sources: Vec<String>,
+    /// Old ids.
+    pub aliases: Vec<String>,
+    /// Target.
+    pub target: Target,
+    /// Kinds filter.
+    pub kinds: Vec<String>,
+    /// Effective parameters (defaults merged with config).
+    pub params: Map<String, Value>,
+    /// Alternatives (a rule without `cases` has one).
+    pub cases: Vec<Case>,
+    /// Where the rule came from (`<embedded>/volumes/x.yaml` or a path on disk).
+    pub origin: String,
+    /// Whether the rule runs in this run (config enable/disable).
+    pub enabled: bool,
+}
+
+impl Case {
+    /// Whether the case applies to objects of `kind`.
+    pub fn applies_to(&self, kind: &str) -> bool {
+        let kinds_ok = self.kinds.is_empty() || self.kinds.iter().any(|k| k == kind);
+        let target_ok = match self.target {
+            Target::Object => true,
+            _ => crate::workload::POD_KINDS.contains(&kind),
+        };
+        kinds_ok && target_ok
+    }
+}
+
+impl Rule {
+    /// Whether some case of the rule applies to objects of `kind`.
+    pub fn applies_to(&self, kind: &str) -> bool {
+        self.cases.iter().any(|c| c.applies_to(kind))
+    }
+}
+
+/// The compiled pack.
 #[derive(Debug, Default)]
-pub struct Pack {}
+pub struct Pack {
+    rules: Vec<Rule>,
+}
+
+/// Per-rule settings from the config, applied while compiling.
+#[derive(Debug, Default, Clone)]
+pub struct RuleSettings {
+    /// `Some(false)` disables, `Some(true)` enables.
+    pub enabled: Option<bool>,
+    /// Severity override.
+    pub severity: Option<Severity>,
+    /// Parameter overrides.
+    pub params: Map<String, Value>,
+}
+
+/// Errors in rule files, located in those files; render them like any report.
+#[derive(Debug)]
+pub struct PackErrors {
+    /// The rule files with errors (for snippets).
+    pub sources: SourceMap,
+    /// One finding per error (rule id `rule-pack`).
+    pub findings: Vec<Finding>,
+}
+
+impl PackErrors {
+    /// Turns the errors into a report for rendering.
+    pub fn into_report(self) -> crate::Report {
+        let summary = crate::Summary { files: self.sources.len(), errors: self.findings.len(), ..Default::default() };
+        crate::Report { sources: self.sources, findings: self.findings, summary }
+    }
+}
+
+struct Loader<'s> {
+    settings: &'s BTreeMap<String, RuleSettings>,
+    sources: SourceMap,
+    errors: Vec<Finding>,
+    rules: BTreeMap<String, Rule>,
+}
+
+impl Pack {
+    /// Loads the embedded pack, then each directory of `extra` (a rule with an existing id replaces it),
+    /// applying `settings` (per rule id or alias).
+    pub fn load(extra: &[&Path], settings: &BTreeMap<String, RuleSettings>) -> Result<Pack, PackErrors> {
+        let mut loader = Loader { settings, sources: SourceMap::default(), errors: Vec::new(), rules: BTreeMap::new() };
+        for (rel, text) in EMBEDDED_RULES {
+            if rel.ends_with("areas.yaml") {
+                continue;
+            }
+            loader.add(format!("rules/{rel}"), text.to_string(), rel);
+        }
+        for dir in extra {
+            let mut files = Vec::new();
+            if dir.is_file() {
+                files.push(dir.to_path_buf());
+            } else {
+                for entry in ignore::WalkBuilder::new(dir).standard_filters(false).build().flatten() {
+                    let p = entry.path();
+                    if p.is_file() && p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                        if p.file_name().is_some_and(|n| n == "areas.yaml") {
+                            continue;
+                        }
+                        files.push(p.to_path_buf());
+                    }
+                }
+                if !dir.exists() {
+                    loader.error_without_source(format!("rule directory {} does not exist", dir.display()));
+                }
+            }
+            files.sort();
+            for f in files {
+                let name = f.display().to_string();
+                match std::fs::read_to_string(&f) {
+                    Ok(text) => {
+                        let rel = f.strip_prefix(dir).unwrap_or(&f).to_string_lossy().into_owned();
+                        loader.add(name, text, &rel);
+                    }
+                    Err(e) => loader.error_without_source(format!("cannot read rule file {name}: {e}")),
+                }
+            }
+        }
+        for (key, _) in settings.iter() {
+            let known = loader.rules.contains_key(key) || loader.rules.values().any(|r| r.aliases.contains(key));
+            if !known {
+                loader.error_without_source(format!("configuration names unknown rule `{key}`"));
+            }
+        }
+        if loader.errors.is_empty() {
+            Ok(Pack { rules: loader.rules.into_values().collect() })
+        } else {
+            Err(PackErrors { sources: loader.sources, findings: loader.errors })
+        }
+    }
+
+    /// All rules, sorted by id.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Rule ids, sorted.
+    pub fn rule_ids(&self) -> Vec<String> {
+        self.rules.iter().map(|r| r.id.clone()).collect()
+    }
+
+    /// The rule with this id or alias.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id).or_else(|| self.rules.iter().find(|r| r.aliases.iter().any(|a| a == id)))
+    }
+
+    /// Canonical id for an id or alias.
+    pub fn canonical<'a>(&'a self, id: &'a str) -> Option<&'a str> {
+        self.get(id).map(|r| r.id.as_str())
+    }
+}
+
+impl Loader<'_> {
+    fn error_without_source(&mut self, message: String) {
+        let id = self.sources.add(SourceFile::new("<rules>", ""));
+        self.push_error(id, Span::default(), message, None);
+    }
+
+    fn push_error(&mut self, file: FileId, span: Span, message: String, help: Option<String>) {
+        self.errors.push(Finding {
+            rule: "rule-pack".into(),
+            severity: Severity::Error,
+            file,
+            span,
+            object: None,
+            path: String::new(),
+            message,
+            help,
+            label: None,
+            related: Vec::new(),
+        });
+    }
+
+    fn add(&mut self, name: String, text: String, rel: &str) {
+        let file = SourceFile::new(name.clone(), text);
+        let loaded = yaml::load(&file);
+        let file_id = self.sources.add(file);
+        let file = self.sources.get(file_id);
+        if let Some(p) = loaded.problems.first() {
+            let (span, message) = (p.span, format!("rule file is not valid YAML: {}", p.message));
+            self.push_error(file_id, span, message, None);
+            return;
+        }
+        let Some(doc) = loaded.documents.into_iter().next() else {
+            let message = format!("rule file {name} is empty");
+            self.push_error(file_id, Span::default(), message, None);
+            return;
+        };
+        let parsed: Result<RuleFile, _> = serde_path_to_error::deserialize(&doc.value);
+        let rule_file = match parsed {
+            Ok(r) => r,
+            Err(e) => {
+                let mut path: Vec<PathElem> = e
+                    .path()
+                    .iter()
+                    .filter_map(|seg| match seg {
+                        serde_path_to_error::Segment::Map { key } => Some(PathElem::Key(key.clone())),
+                        serde_path_to_error::Segment::Seq { index } => Some(PathElem::Index(*index)),
+                        _ => None,
+                    })
+                    .collect();
+                let inner = e.inner().to_string();
+                if let Some(field) = inner.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
+                    if path.last() != Some(&PathElem::Key(field.to_owned())) {
+                        path.push(PathElem::Key(field.to_owned()));
+                    }
+                }
+                let (node, _) = doc.root().descend(&path);
+                let span = node.spans.report_span(&file.text);
+                let at = yaml::path_string(&path);
+                let message = if at.is_empty() { format!("invalid rule: {inner}") } else { format!("invalid rule at `{at}`: {inner}") };
+                self.push_error(file_id, span, message, Some("see docs/rule-format.md for the rule format".into()));
+                return;
+            }
+        };
+        let span_of = |path: &str| -> Span {
+            let p = yaml::parse_dotted(path).unwrap_or_default();
+            let (node, _) = doc.root().descend(&p);
+            node.spans.report_span(&file.text)
+        };
+        let stem = rel.rsplit('/').next().unwrap_or(rel).trim_end_matches(".yaml").trim_end_matches(".yml");
+        let mut errs: Vec<(Span, String)> = Vec::new();
+        if stem != rule_file.id {
+            errs.push((span_of("id"), format!("rule id `{}` must equal the file name `{stem}`", rule_file.id)));
+        }
+        let kebab = !rule_file.id.is_empty()
+            && rule_file.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !rule_file.id.starts_with('-');
+        if !kebab {
+            errs.push((span_of("id"), format!("rule id `{}` must be kebab-case", rule_file.id)));
+        }
+        let settings = self.settings.get(&rule_file.id).cloned().or_else(|| {
+            rule_file.aliases.iter().find_map(|a| self.settings.get(a).cloned())
+        });
+        let settings = settings.unwrap_or_default();
+        let mut params = rule_file.params.clone();
+        for (k, v) in &settings.params {
+            params.insert(k.clone(), v.clone());
+        }
+        let mut cases = Vec::new();
+        let base = rule_file.condition();
+        let raw_cases: Vec<(String, Option<&CaseFile>)> = if rule_file.cases.is_empty() {
+            vec![(String::new(), None)]
+        } else {
+            rule_file.cases.iter().enumerate().map(|(i, c)| (format!("cases[{i}]."), Some(c))).collect()
+        };
+        for (prefix, case) in raw_cases {
+            let cond = match case {
+                Some(c) => merge(&base, &c.condition()),
+                None => base.clone(),
+            };
+            let message = case.and_then(|c| c.message.clone()).or_else(|| rule_file.message.clone());
+            let help = case.and_then(|c| c.help.clone()).or_else(|| rule_file.help.clone());
+            let label = case.and_then(|c| c.label.clone()).or_else(|| rule_file.label.clone());
+            let severity = case.and_then(|c| c.severity).unwrap_or(rule_file.severity);
+            match compile_case(&cond, message, help, label, &params) {
+                Ok(mut compiled) => {
+                    compiled.id = case.and_then(|c| c.id.clone());
+                    compiled.target = case.and_then(|c| c.target).unwrap_or(rule_file.target);
+                    compiled.kinds = case.and_then(|c| c.kinds.clone()).unwrap_or_else(|| rule_file.kinds.clone());
+                    compiled.severity = settings.severity.unwrap_or(severity);
+                    cases.push(compiled);
+                }
+                Err((field, msg)) => {
+                    let path = format!("{prefix}{field}");
+                    let span = span_of(&path);
+                    errs.push((span, msg));
+                }
+            }
+        }
+        if !errs.is_empty() {
+            for (span, msg) in errs {
+                self.push_error(file_id, span, format!("rule {}: {msg}", rule_file.id), None);
+            }
+            return;
+        }
+        let origin = name;
+        let enabled = settings.enabled.unwrap_or(true);
+        self.rules.insert(
+            rule_file.id.clone(),
+            Rule {
+                id: rule_file.id,
+                severity: settings.severity.unwrap_or(rule_file.severity),
+                area: rule_file.area,
+                summary: rule_file.summary,
+                docs: rule_file.docs,
+                since: rule_file.since,
+                sources: rule_file.sources,
+                aliases: rule_file.aliases,
+                target: rule_file.target,
+                kinds: rule_file.kinds,
+                params,
+                cases,
+                origin,
+                enabled,
+            },
+        );
+    }
+}
+
+fn merge(base: &Condition, case: &Condition) -> Condition {
+    let has_test = case.deny.is_some() || case.assert.is_some() || case.check.is_some();
+    Condition {
+        when: case.when.clone().or_else(|| base.when.clone()),
+        select: case.select.clone().or_else(|| base.select.clone()),
+        view: case.view.or(base.view),
+        deny: if has_test { case.deny.clone() } else { base.deny.clone() },
+        assert: if has_test { case.assert.clone() } else { base.assert.clone() },
+        check: if has_test { case.check.clone() } else { base.check.clone() },
+        at: case.at.clone().or_else(|| base.at.clone()),
+    }
+}
+
+/// Replaces strings that are exactly `{{params.x}}` with the parameter's value.
+fn substitute(schema: &Value, params: &Map<String, Value>) -> Result<Value, String> {
+    Ok(match schema {
+        Value::String(s) => {
+            let t = s.trim();
+            if let Some(name) = t.strip_prefix("{{").and_then(|r| r.strip_suffix("}}")).map(str::trim).and_then(|n| n.strip_prefix("params.")) {
+                params.get(name).cloned().ok_or_else(|| format!("schema uses unknown parameter `{name}`"))?
+            } else {
+                schema.clone()
+            }
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|v| substitute(v, params)).collect::<Result<_, _>>()?),
+        Value::Object(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                out.insert(k.clone(), substitute(v, params)?);
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    })
+}
+
+fn compile_schema(field: &'static str, schema: &Value, params: &Map<String, Value>) -> Result<Arc<Validator>, (&'static str, String)> {
+    let schema = substitute(schema, params).map_err(|e| (field, e))?;
+    keywords::options()
+        .build(&schema)
+        .map(Arc::new)
+        .map_err(|e| (field, format!("`{field}` is not a valid JSON Schema: {e}")))
+}
+
+fn compile_case(
+    cond: &Condition,
+    message: Option<String>,
+    help: Option<String>,
+    label: Option<String>,
+    params: &Map<String, Value>,
+) -> Result<Case, (&'static str, String)> {
+    let tests = [cond.deny.is_some(), cond.assert.is_some(), cond.check.is_some()].iter().filter(|b| **b).count();
+    if tests != 1 {
+        return Err(("deny", "exactly one of `deny`, `assert` or `check` is required".into()));
+    }
+    let when = cond.when.as_ref().map(|w| compile_schema("when", w, params)).transpose()?;
+    let test = if let Some(d) = &cond.deny {
+        Cond::Deny(compile_schema("deny", d, params)?)
+    } else if let Some(a) = &cond.assert {
+        Cond::Assert(compile_schema("assert", a, params)?)
+    } else {
+        let name = cond.check.clone().unwrap_or_default();
+        if !CHECK_TEMPLATES.contains(&name.as_str()) {
+            return Err(("check", format!("unknown check template `{name}` (known: {})", CHECK_TEMPLATES.join(", "))));
+        }
+        Cond::Check(name)
+    };
+    let select = match &cond.select {
+        Some(s) => Some(JsonPath::parse(s).map_err(|e| ("select", format!("`select` is not a valid JSONPath: {e}")))?),
+        None => None,
+    };
+    let at = match &cond.at {
+        Some(a) => yaml::parse_dotted(a).ok_or(("at", format!("`at` is not a valid path: {a}")))?,
+        None => Vec::new(),
+    };
+    let message = message.ok_or(("message", "`message` is required".to_owned()))?;
+    let parse = |field: &'static str, t: &str| Template::parse(t).map_err(|e| (field, e));
+    Ok(Case {
+        id: None,
+        target: Target::Object,
+        kinds: Vec::new(),
+        severity: Severity::Error,
+        when,
+        select,
+        select_text: cond.select.clone().unwrap_or_else(|| "$".into()),
+        view: cond.view.unwrap_or_default(),
+        cond: test,
+        at,
+        message: parse("message", &message)?,
+        help: help.as_deref().map(|h| parse("help", h)).transpose()?,
+        label: label.as_deref().map(|l| parse("label", l)).transpose()?,
+    })
+}

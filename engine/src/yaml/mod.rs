@@ -1,1 +1,512 @@
-//! (being written)
+//! Loading YAML with exact spans. [`load`] never fails: syntax errors, duplicate keys, alias bombs and
+//! flattened documents become [`Problem`]s with locations, and every recoverable document is still returned.
+//!
+//! Parser: `saphyr-parser`'s event stream (marks on every event, scalar styles, pure Rust, maintained). The tree
+//! is built directly as a `serde_json::Value` (kubectl's YAML 1.1 typing applied, see [`resolve`]) plus a
+//! parallel [`SpanNode`] tree, so JSON Schema validation and JSONPath work on the value while every node can be
+//! mapped back to its line and column.
+
+pub mod node;
+pub mod problems;
+pub mod resolve;
+
+pub use node::{parse_dotted, path_string, Located, PathElem, SpanNode, Style};
+
+use crate::finding::Severity;
+use crate::source::{SourceFile, Span};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// Upper bound on nodes created by alias expansion in one file (billion-laughs protection).
+pub const ALIAS_NODE_BUDGET: usize = 1_000_000;
+/// Deepest nesting accepted.
+pub const MAX_DEPTH: usize = 512;
+
+/// One non-empty YAML document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// 1-based index among the file's non-empty documents.
+    pub index: usize,
+    /// kubectl-equivalent JSON value.
+    pub value: Value,
+    /// Spans mirroring `value`.
+    pub spans: SpanNode,
+    /// Set when the document looks flattened (lost indentation): cascading rules stay quiet.
+    pub flattened: bool,
+}
+
+impl Document {
+    /// The root as a located node.
+    pub fn root(&self) -> Located<'_> {
+        Located {
+            value: &self.value,
+            spans: &self.spans,
+        }
+    }
+}
+
+/// A problem found while loading, reported under a `yaml-*` (or `manifest-identity`) rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Rule id.
+    pub rule: &'static str,
+    /// Severity the loader suggests (the rule file may override it).
+    pub severity: Severity,
+    /// Where.
+    pub span: Span,
+    /// What.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// Secondary locations in the same file.
+    pub related: Vec<(Span, String)>,
+    /// JSON path inside the document, when known.
+    pub path: String,
+}
+
+/// The result of loading one file.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Non-empty documents in order.
+    pub documents: Vec<Document>,
+    /// Problems in source order.
+    pub problems: Vec<Problem>,
+}
+
+/// Loads every document of `file`. Never panics on user input.
+pub fn load(file: &SourceFile) -> Loaded {
+    let mut out = Loaded::default();
+    let text: &str = &file.text;
+    let mut base = 0usize; // byte offset where the current parser starts
+    let mut doc_counter = 0usize;
+    loop {
+        let mut builder = Builder::new(file, base, &mut doc_counter);
+        let result = builder.run(&text[base..]);
+        out.documents.append(&mut builder.documents);
+        out.problems.append(&mut builder.problems);
+        match result {
+            Ok(()) => break,
+            Err(doc_start) => match next_document_start(text, doc_start) {
+                Some(next) if next > base => base = next,
+                _ => break,
+            },
+        }
+    }
+    for doc in &mut out.documents {
+        if let Some(p) = problems::lost_indentation(file, doc) {
+            doc.flattened = true;
+            out.problems.push(p);
+        }
+    }
+    out.problems.sort_by_key(|p| (p.span.start, p.rule));
+    out
+}
+
+/// Byte offset of the first line after the one holding `from` that starts a new document (`---` at column 0).
+fn next_document_start(text: &str, from: usize) -> Option<usize> {
+    let from = from.min(text.len());
+    let mut pos = text[from..].find('\n').map(|i| from + i + 1)?;
+    while pos < text.len() {
+        let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        let line = &text[pos..line_end];
+        if line.starts_with("---") && line[3..].chars().next().is_none_or(|c| c.is_whitespace()) {
+            return Some(pos);
+        }
+        pos = line_end + 1;
+    }
+    None
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Value>,
+        spans: Vec<SpanNode>,
+        start: u32,
+        anchor: usize,
+        tag: Option<Box<str>>,
+    },
+    Map {
+        map: Map<String, Value>,
+        spans: Vec<SpanNode>,
+        start: u32,
+        anchor: usize,
+        tag: Option<Box<str>>,
+        pending_key: Option<PendingKey>,
+        merges: Vec<(Value, SpanNode)>,
+        /// Key → position, built once a mapping grows large (keeps duplicate detection linear).
+        positions: Option<HashMap<String, usize>>,
+    },
+}
+
+struct PendingKey {
+    key: String,
+    span: Span,
+    merge: bool,
+}
+
+struct Builder<'f> {
+    file: &'f SourceFile,
+    base: usize,
+    base_line: usize,
+    doc_counter: &'f mut usize,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Value, SpanNode, usize)>,
+    alias_budget: usize,
+    root: Option<(Value, SpanNode)>,
+    aborted: bool,
+    documents: Vec<Document>,
+    problems: Vec<Problem>,
+}
+
+impl<'f> Builder<'f> {
+    fn new(file: &'f SourceFile, base: usize, doc_counter: &'f mut usize) -> Self {
+        let base_line = file.position(base as u32).line as usize;
+        Builder {
+            file,
+            base,
+            base_line,
+            doc_counter,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            alias_budget: ALIAS_NODE_BUDGET,
+            root: None,
+            aborted: false,
+            documents: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Byte offset in the file of a parser marker.
+    fn offset(&self, m: &Marker) -> u32 {
+        let line = m.line() + self.base_line - 1;
+        let col = if m.line() == 1 {
+            m.col() + self.file.position(self.base as u32).column as usize - 1
+        } else {
+            m.col()
+        };
+        self.file.offset_of(line, col) as u32
+    }
+
+    /// Parses until the end, or until a syntax error; the error returns the byte offset where the failed
+    /// document started, so the caller can restart at the next `---` after it.
+    fn run(&mut self, text: &str) -> Result<(), usize> {
+        let mut parser = Parser::new_from_str(text);
+        let mut doc_start = self.base;
+        loop {
+            let (event, span) = match parser.next_event() {
+                None => return Ok(()),
+                Some(Ok(ev)) => ev,
+                Some(Err(e)) => {
+                    let at = self.offset(e.marker()) as usize;
+                    self.syntax_error(at, e.info());
+                    return Err(doc_start);
+                }
+            };
+            let start = self.offset(&span.start);
+            let end = self.offset(&span.end).max(start);
+            match event {
+                Event::StreamEnd => return Ok(()),
+                Event::DocumentStart(_) => {
+                    doc_start = start as usize;
+                    self.stack.clear();
+                    self.anchors.clear();
+                    self.root = None;
+                    self.aborted = false;
+                }
+                Event::DocumentEnd => self.finish_document(),
+                Event::Scalar(text, style, anchor, tag) => {
+                    if self.aborted {
+                        continue;
+                    }
+                    let tag_str = tag.as_ref().map(|t| format!("{}{}", t.handle, t.suffix).into_boxed_str());
+                    let value = scalar_value(&text, style, tag_str.as_deref());
+                    let node = SpanNode {
+                        span: Span { start, end },
+                        key_span: None,
+                        style: match style {
+                            ScalarStyle::Plain => Style::Plain,
+                            ScalarStyle::SingleQuoted => Style::SingleQuoted,
+                            ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+                            ScalarStyle::Literal => Style::Literal,
+                            ScalarStyle::Folded => Style::Folded,
+                        },
+                        tag: tag_str,
+                        children: Vec::new(),
+                    };
+                    if anchor > 0 {
+                        self.anchors.insert(anchor, (value.clone(), node.clone(), 1));
+                    }
+                    let is_merge = style == ScalarStyle::Plain && text == "<<";
+                    self.deliver(value, node, is_merge);
+                }
+                Event::Alias(id) => {
+                    if self.aborted {
+                        continue;
+                    }
+                    match self.anchors.get(&id) {
+                        Some((value, node, count)) => {
+                            if *count > self.alias_budget {
+                                self.aborted = true;
+                                self.problems.push(Problem {
+                                    rule: "yaml-syntax",
+                                    severity: Severity::Error,
+                                    span: Span { start, end },
+                                    message: format!(
+                                        "YAML syntax error: aliases expand to more than {ALIAS_NODE_BUDGET} nodes (a \"billion laughs\" document); the document is skipped"
+                                    ),
+                                    help: Some("Avoid nested aliases; write the values out.".into()),
+                                    related: Vec::new(),
+                                    path: String::new(),
+                                });
+                                continue;
+                            }
+                            self.alias_budget -= *count;
+                            let (value, mut node) = (value.clone(), node.clone());
+                            // The alias occurrence is what the user sees at this place.
+                            node.span = Span { start, end };
+                            self.deliver(value, node, false);
+                        }
+                        None => self.deliver(Value::Null, scalar_span(start, end), false),
+                    }
+                }
+                Event::SequenceStart(anchor, tag) => {
+                    if self.aborted {
+                        continue;
+                    }
+                    if self.depth_exceeded(start) {
+                        continue;
+                    }
+                    self.stack.push(Frame::Seq {
+                        items: Vec::new(),
+                        spans: Vec::new(),
+                        start,
+                        anchor,
+                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix).into_boxed_str()),
+                    });
+                }
+                Event::MappingStart(anchor, tag) => {
+                    if self.aborted {
+                        continue;
+                    }
+                    if self.depth_exceeded(start) {
+                        continue;
+                    }
+                    self.stack.push(Frame::Map {
+                        map: Map::new(),
+                        spans: Vec::new(),
+                        start,
+                        anchor,
+                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix).into_boxed_str()),
+                        pending_key: None,
+                        merges: Vec::new(),
+                        positions: None,
+                    });
+                }
+                Event::SequenceEnd | Event::MappingEnd => {
+                    if self.aborted {
+                        continue;
+                    }
+                    let Some(frame) = self.stack.pop() else { continue };
+                    let (value, node, anchor) = match frame {
+                        Frame::Seq { items, spans, start, anchor, tag } => (
+                            Value::Array(items),
+                            SpanNode { span: Span { start, end }, key_span: None, style: Style::Collection, tag, children: spans },
+                            anchor,
+                        ),
+                        Frame::Map { mut map, mut spans, start, anchor, tag, merges, .. } => {
+                            apply_merges(&mut map, &mut spans, merges);
+                            (
+                                Value::Object(map),
+                                SpanNode { span: Span { start, end }, key_span: None, style: Style::Collection, tag, children: spans },
+                                anchor,
+                            )
+                        }
+                    };
+                    if anchor > 0 {
+                        let count = count_nodes(&value);
+                        self.anchors.insert(anchor, (value.clone(), node.clone(), count));
+                    }
+                    self.deliver(value, node, false);
+                }
+                Event::Nothing | Event::StreamStart => {}
+            }
+        }
+    }
+
+    fn depth_exceeded(&mut self, start: u32) -> bool {
+        if self.stack.len() < MAX_DEPTH {
+            return false;
+        }
+        self.aborted = true;
+        self.problems.push(Problem {
+            rule: "yaml-syntax",
+            severity: Severity::Error,
+            span: Span { start, end: start + 1 },
+            message: format!("YAML syntax error: nesting deeper than {MAX_DEPTH} levels; the document is skipped"),
+            help: None,
+            related: Vec::new(),
+            path: String::new(),
+        });
+        true
+    }
+
+    fn deliver(&mut self, value: Value, mut node: SpanNode, is_merge_key: bool) {
+        match self.stack.last_mut() {
+            None => self.root = Some((value, node)),
+            Some(Frame::Seq { items, spans, .. }) => {
+                items.push(value);
+                spans.push(node);
+            }
+            Some(Frame::Map { map, spans, pending_key, merges, positions, .. }) => match pending_key.take() {
+                None => {
+                    // This node is a key.
+                    let key = match &value {
+                        Value::Object(_) | Value::Array(_) => {
+                            let span = node.span;
+                            self.problems.push(Problem {
+                                rule: "yaml-syntax",
+                                severity: Severity::Error,
+                                span,
+                                message: "YAML syntax error: a mapping or sequence used as a mapping key cannot be converted to JSON".into(),
+                                help: Some("Use a string key.".into()),
+                                related: Vec::new(),
+                                path: String::new(),
+                            });
+                            value.to_string()
+                        }
+                        v => resolve::key_string(v),
+                    };
+                    *pending_key = Some(PendingKey { key, span: node.span, merge: is_merge_key });
+                }
+                Some(PendingKey { key, span, merge }) => {
+                    node.key_span = Some(span);
+                    if merge {
+                        merges.push((value, node));
+                        return;
+                    }
+                    let existing = match positions {
+                        Some(index) => index.get(&key).copied(),
+                        None => map.keys().position(|k| *k == key),
+                    };
+                    if let Some(idx) = existing {
+                        let first = spans[idx].key_span.unwrap_or(spans[idx].span);
+                        let first_line = self.file.position(first.start).line;
+                        self.problems.push(Problem {
+                            rule: "yaml-duplicate-key",
+                            severity: Severity::Error,
+                            span,
+                            message: format!(
+                                "Duplicate key {} (first defined on line {first_line}); the earlier value is silently dropped by kubectl",
+                                serde_json::to_string(&key).unwrap_or_default()
+                            ),
+                            help: Some("Remove or merge one of the entries.".into()),
+                            related: vec![(first, "first defined here".into())],
+                            path: String::new(),
+                        });
+                        map.insert(key, value);
+                        spans[idx] = node;
+                    } else {
+                        if let Some(index) = positions {
+                            index.insert(key.clone(), spans.len());
+                        } else if spans.len() >= 16 {
+                            let mut index: HashMap<String, usize> =
+                                map.keys().enumerate().map(|(i, k)| (k.clone(), i)).collect();
+                            index.insert(key.clone(), spans.len());
+                            *positions = Some(index);
+                        }
+                        map.insert(key, value);
+                        spans.push(node);
+                    }
+                }
+            },
+        }
+    }
+
+    fn finish_document(&mut self) {
+        let root = self.root.take();
+        self.stack.clear();
+        if self.aborted {
+            self.aborted = false;
+            return;
+        }
+        let Some((value, spans)) = root else { return };
+        let raw = &self.file.text[spans.span.start as usize..spans.span.end as usize];
+        let empty = value.is_null() && spans.style == Style::Plain && raw.trim().is_empty();
+        if empty {
+            return;
+        }
+        *self.doc_counter += 1;
+        self.documents.push(Document { index: *self.doc_counter, value, spans, flattened: false });
+    }
+
+    fn syntax_error(&mut self, at: usize, info: &str) {
+        // The document being built is lost; earlier documents are kept.
+        self.root = None;
+        self.stack.clear();
+        let file = self.file;
+        let pos = file.position(at as u32);
+        let line_text = file.line_text(pos.line as usize);
+        let hint = problems::syntax_hint(file, at, info);
+        let end = (at + line_text.len().saturating_sub(pos.column as usize - 1)).min(file.text.len()).max(at);
+        let span = Span::new(at, end.min(file.line_end(pos.line as usize)).max(at));
+        self.problems.push(Problem {
+            rule: "yaml-syntax",
+            severity: Severity::Error,
+            span,
+            message: format!("YAML syntax error: {info}{}", hint.as_ref().map(|h| format!(" ({h})")).unwrap_or_default()),
+            help: Some(hint.map_or("Fix the indentation or quoting; the rest of this document is not checked.".into(), |h| {
+                format!("{h}; the rest of this document is not checked.")
+            })),
+            related: Vec::new(),
+            path: String::new(),
+        });
+    }
+}
+
+fn scalar_span(start: u32, end: u32) -> SpanNode {
+    SpanNode { span: Span { start, end }, key_span: None, style: Style::Plain, tag: None, children: Vec::new() }
+}
+
+fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&str>) -> Value {
+    match tag {
+        Some("!!str") | Some("tag:yaml.org,2002:str") => return Value::String(text.to_owned()),
+        Some("!!int") | Some("!!float") | Some("!!bool") | Some("!!null") => return resolve::plain_value(text),
+        _ => {}
+    }
+    match style {
+        ScalarStyle::Plain => resolve::plain_value(text),
+        _ => Value::String(text.to_owned()),
+    }
+}
+
+fn apply_merges(map: &mut Map<String, Value>, spans: &mut Vec<SpanNode>, merges: Vec<(Value, SpanNode)>) {
+    for (value, node) in merges {
+        let sources: Vec<(Value, SpanNode)> = match value {
+            Value::Object(_) => vec![(value, node)],
+            Value::Array(items) => items.into_iter().zip(node.children).collect(),
+            _ => Vec::new(),
+        };
+        for (src, src_spans) in sources {
+            if let Value::Object(entries) = src {
+                for ((k, v), s) in entries.into_iter().zip(src_spans.children) {
+                    if !map.contains_key(&k) {
+                        map.insert(k, v);
+                        spans.push(s);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn count_nodes(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(count_nodes).sum::<usize>(),
+        Value::Object(m) => 1 + m.values().map(count_nodes).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests;

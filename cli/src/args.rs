@@ -1,0 +1,139 @@
+//! Command-line arguments (clap).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// kvet — a fast linter, policy engine and declarative test harness for Kubernetes manifests.
+#[derive(Debug, Parser)]
+#[command(name = "kvet", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check manifests (files, directories, or `-` for stdin).
+    Check(CheckArgs),
+    /// Run declarative rule fixtures (`# expect: <rule-id>` comments).
+    Test(TestArgs),
+    /// List the loaded rules.
+    Rules(RulesArgs),
+    /// Print the documentation of a rule.
+    Explain(ExplainArgs),
+}
+
+/// Options shared by commands that load the rule pack.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PackArgs {
+    /// Add or replace rules from this directory (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Use this config file instead of the `.kvet.yaml` found upward from the working directory.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore any `.kvet.yaml`.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Kubernetes version to check against (default 1.34).
+    #[arg(long = "k8s-version", value_name = "X.Y")]
+    pub k8s_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Human,
+    Short,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or directories to check; `-` reads one stream from stdin. Default: the current directory.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub pack: PackArgs,
+    /// Load and index every manifest under DIR, but report only on the PATHs (pre-commit).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with status 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Enable rules that are disabled by default or by config (repeatable, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    pub enable: Vec<String>,
+    /// Disable rules (repeatable, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    pub disable: Vec<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Never use colours.
+    #[arg(long)]
+    pub no_color: bool,
+    /// Print only the summary line (human format).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// File name to report for stdin input.
+    #[arg(long, value_name = "NAME", default_value = "-")]
+    pub stdin_name: String,
+    /// Only read and parse (no rules); for measuring the parser.
+    #[arg(long, hide = true)]
+    pub parse_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Directory of fixtures (default: `fixtures`).
+    #[arg(value_name = "DIR", default_value = "fixtures")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub pack: PackArgs,
+    /// Rewrite `.out` snapshots (and create missing ones for `fail*` fixtures).
+    #[arg(long)]
+    pub bless: bool,
+    /// Also require every rule to have a fixture where it fires and one where it stays quiet.
+    #[arg(long)]
+    pub coverage: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(flatten)]
+    pub pack: PackArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Rule id (or alias).
+    pub id: String,
+    #[command(flatten)]
+    pub pack: PackArgs,
+}

@@ -1,0 +1,121 @@
+//! `kvet check` and `kvet test`.
+
+use crate::args::{CheckArgs, FailOn, OutputFormat, TestArgs};
+use kvet_engine::discover::{self, Input};
+use kvet_engine::harness::{self, HarnessOptions};
+use kvet_engine::report::{self, Format, RenderOptions};
+use kvet_engine::{Severity, SourceFile, SourceMap};
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+
+pub fn run(args: CheckArgs) -> i32 {
+    crate::set_jobs(args.jobs);
+    let (cfg, pack) = match crate::load(&args.pack, |cfg| {
+        for id in &args.enable {
+            cfg.rules.entry(id.clone()).or_default().enabled = Some(true);
+        }
+        for id in &args.disable {
+            cfg.rules.entry(id.clone()).or_default().enabled = Some(false);
+        }
+    }) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+
+    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    let paths: Vec<PathBuf> = if args.paths.is_empty() && !stdin {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.iter().filter(|p| p.as_os_str() != "-").cloned().collect()
+    };
+    let inputs: Vec<Input> = if paths.is_empty() && args.context.is_none() {
+        Vec::new()
+    } else {
+        match discover::discover(&paths, args.context.as_deref(), &cfg.include, &cfg.exclude) {
+            Ok(i) => i,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        }
+    };
+    let mut sources = discover::read(&inputs);
+    if stdin {
+        let mut bytes = Vec::new();
+        if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
+            eprintln!("error: cannot read stdin: {e}");
+            return 2;
+        }
+        sources.add(SourceFile::from_bytes(args.stdin_name.clone(), bytes));
+    }
+    let sources: SourceMap = sources;
+
+    let report = if args.parse_only {
+        kvet_engine::eval::parse_only(sources, &cfg)
+    } else {
+        kvet_engine::check(sources, &pack, &cfg)
+    };
+
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = to_terminal && !args.no_color && std::env::var_os("NO_COLOR").is_none();
+    let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
+    let opts = RenderOptions { color, width, ..RenderOptions::default() };
+    let format = match args.format {
+        OutputFormat::Human => Format::Human,
+        OutputFormat::Short => Format::Short,
+        OutputFormat::Json => Format::Json,
+    };
+    let text = if args.quiet && format == Format::Human {
+        format!("{}\n", report::summary_line(&report))
+    } else {
+        report::render(&report, format, &opts)
+    };
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, text) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return 2;
+            }
+            if format != Format::Human {
+                eprintln!("{}", report::summary_line(&report));
+            }
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
+                return 2;
+            }
+        }
+    }
+    let fail_on = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
+    report::exit_code(&report, fail_on)
+}
+
+pub fn test(args: TestArgs) -> i32 {
+    crate::set_jobs(args.jobs);
+    let (cfg, pack) = match crate::load(&args.pack, |_| {}) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    if !args.dir.is_dir() {
+        eprintln!("error: {}: not a directory of fixtures", args.dir.display());
+        return 2;
+    }
+    let opts = HarnessOptions { bless: args.bless, ..HarnessOptions::default() };
+    let run = harness::run_fixtures(&args.dir, &pack, &cfg, &opts);
+    print!("{}", harness::render_summary(&run));
+    let mut ok = run.ok();
+    if args.coverage {
+        print!("{}", harness::coverage_table(&run));
+        if !harness::coverage_ok(&run) {
+            println!("coverage: some rules lack a fixture where they fire or one where they stay quiet");
+            ok = false;
+        }
+    }
+    i32::from(!ok)
+}

@@ -1,0 +1,93 @@
+//! `kvet rules` and `kvet explain`.
+
+use crate::args::{ExplainArgs, RulesArgs, RulesFormat};
+use kvet_engine::pack::Rule;
+use serde_json::json;
+
+fn metadata(r: &Rule) -> serde_json::Value {
+    json!({
+        "id": r.id,
+        "severity": r.severity.as_str(),
+        "area": r.area,
+        "summary": r.summary,
+        "target": r.target,
+        "kinds": r.kinds,
+        "enabled": r.enabled,
+        "docs": r.docs,
+        "since": r.since,
+        "sources": r.sources,
+        "aliases": r.aliases,
+        "params": r.params,
+        "cases": r.cases.iter().map(|c| json!({"id": c.id, "severity": c.severity.as_str()})).collect::<Vec<_>>(),
+        "origin": r.origin,
+    })
+}
+
+pub fn list(args: RulesArgs) -> i32 {
+    let (_, pack) = match crate::load(&args.pack, |_| {}) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    match args.format {
+        RulesFormat::Json => {
+            let all: Vec<_> = pack.rules().iter().map(metadata).collect();
+            println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+        }
+        RulesFormat::Table => {
+            let w = pack.rules().iter().map(|r| r.id.len()).max().unwrap_or(2);
+            println!("{:<w$}  {:<8}  {:<11}  summary", "id", "severity", "area");
+            for r in pack.rules() {
+                let off = if r.enabled { "" } else { " (disabled)" };
+                println!("{:<w$}  {:<8}  {:<11}  {}{off}", r.id, r.severity.as_str(), r.area, r.summary);
+            }
+            println!("{} rules", pack.rules().len());
+        }
+    }
+    0
+}
+
+/// The explanation of a rule, as `kvet explain` prints it and `cargo xtask docs` writes it.
+pub fn explain_text(r: &Rule) -> String {
+    let mut s = format!("# {}\n\n{}\n\n", r.id, r.summary);
+    let mut severities: Vec<&str> = r.cases.iter().map(|c| c.severity.as_str()).collect();
+    severities.sort();
+    severities.dedup();
+    s.push_str(&format!("- severity: {}\n- area: {}\n", severities.join(" / "), r.area));
+    if let Some(v) = &r.since {
+        s.push_str(&format!("- since: {v}\n"));
+    }
+    if !r.aliases.is_empty() {
+        s.push_str(&format!("- aliases: {}\n", r.aliases.join(", ")));
+    }
+    s.push('\n');
+    s.push_str(r.docs.trim_end());
+    s.push_str("\n\n## Suppressing\n\n");
+    s.push_str(&format!(
+        "- on a line: `# kvet-ignore: {id}`\n- in a file: `# kvet-ignore-file: {id}`\n- on an object: annotation `kvet.dev/ignore: \"{id}\"`\n- everywhere: `.kvet.yaml` → `rules: {{{id}: {{enabled: false}}}}`\n",
+        id = r.id
+    ));
+    if !r.sources.is_empty() {
+        s.push_str("\n## Sources\n\n");
+        for src in &r.sources {
+            s.push_str(&format!("- {src}\n"));
+        }
+    }
+    s
+}
+
+pub fn explain(args: ExplainArgs) -> i32 {
+    let (_, pack) = match crate::load(&args.pack, |_| {}) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    match pack.get(&args.id) {
+        Some(r) => {
+            print!("{}", explain_text(r));
+            0
+        }
+        None => {
+            eprintln!("error: no rule `{}` (see `kvet rules`)", args.id);
+            2
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Check templates: semantics a schema cannot express, parameterised from the rule file. Each returns hits
+//! (a path relative to the target root plus values for the message templates); the rule file owns the
+//! id, severity and wording.
+
+use crate::config::Config;
+use crate::yaml::{Located, PathElem};
+use serde_json::{json, Map, Value};
+
+/// One result of a check template.
+#[derive(Debug, Default)]
+pub struct Hit {
+    /// Where, relative to the target root.
+    pub path: Vec<PathElem>,
+    /// Values for `{{check.*}}`.
+    pub vars: Map<String, Value>,
+    /// A case id to use (default: the case that ran the check).
+    pub case: Option<String>,
+}
+
+/// Runs check template `name` on a target root of `object`.
+pub fn run(name: &str, params: &Map<String, Value>, object: &Value, target: Located<'_>, config: &Config) -> Vec<Hit> {
+    match name {
+        "removed-api" => removed_api(params, object, config),
+        "volume-refs" => volume_refs(params, object, target),
+        _ => Vec::new(), // `yaml` and `identity` findings come from the loader
+    }
+}
+
+fn removed_api(params: &Map<String, Value>, object: &Value, config: &Config) -> Vec<Hit> {
+    let (Some(api), Some(kind)) = (object.get("apiVersion").and_then(Value::as_str), object.get("kind").and_then(Value::as_str)) else {
+        return Vec::new();
+    };
+    let Some(removals) = params.get("removals").and_then(Value::as_array) else { return Vec::new() };
+    for r in removals {
+        if r.get("apiVersion").and_then(Value::as_str) != Some(api) {
+            continue;
+        }
+        let kinds = r.get("kinds").and_then(Value::as_array);
+        if !kinds.is_some_and(|ks| ks.iter().any(|k| k.as_str() == Some(kind))) {
+            continue;
+        }
+        let removed_in = r.get("removedIn").and_then(Value::as_str).and_then(crate::config::parse_version);
+        let Some(removed_in) = removed_in else { continue };
+        if config.target_version < removed_in {
+            continue;
+        }
+        let mut vars = Map::new();
+        vars.insert("apiVersion".into(), json!(api));
+        vars.insert("kind".into(), json!(kind));
+        vars.insert("removedIn".into(), json!(format!("{}.{}", removed_in.0, removed_in.1)));
+        vars.insert("replacement".into(), r.get("replacement").cloned().unwrap_or(Value::Null));
+        vars.insert("notes".into(), r.get("notes").cloned().unwrap_or(Value::Null));
+        return vec![Hit { path: vec![PathElem::Key("apiVersion".into())], vars, case: None }];
+    }
+    Vec::new()
+}
+
+fn names(list: Option<&Value>, key: &str) -> Vec<String> {
+    list.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.get(key).and_then(Value::as_str).map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+fn volume_refs(params: &Map<String, Value>, object: &Value, pod_spec: Located<'_>) -> Vec<Hit> {
+    let spec = pod_spec.value;
+    let volumes = names(spec.get("volumes"), "name");
+    let is_sts = object.get("kind").and_then(Value::as_str) == Some("StatefulSet");
+    let claim_templates = if is_sts {
+        names(object.pointer("/spec/volumeClaimTemplates"), "metadata").into_iter().collect::<Vec<_>>()
+    } else {
+        Vec::new()
+    };
+    let claim_templates: Vec<String> = if is_sts {
+        object
+            .pointer("/spec/volumeClaimTemplates")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|t| t.pointer("/metadata/name").and_then(Value::as_str).map(str::to_owned)).collect())
+            .unwrap_or(claim_templates)
+    } else {
+        claim_templates
+    };
+    let report = params.get("report").and_then(Value::as_str).unwrap_or("undefined");
+    let mut hits = Vec::new();
+    let mut used: Vec<String> = Vec::new();
+    for list in crate::workload::CONTAINER_LISTS {
+        let Some(containers) = spec.get(*list).and_then(Value::as_array) else { continue };
+        for (ci, c) in containers.iter().enumerate() {
+            let cname = c.get("name").and_then(Value::as_str).unwrap_or("");
+            for field in ["volumeMounts", "volumeDevices"] {
+                let Some(mounts) = c.get(field).and_then(Value::as_array) else { continue };
+                for (mi, m) in mounts.iter().enumerate() {
+                    let Some(vname) = m.get("name").and_then(Value::as_str) else { continue };
+                    used.push(vname.to_owned());
+                    if report == "undefined" && !volumes.iter().any(|v| v == vname) && !claim_templates.iter().any(|v| v == vname) {
+                        let mut vars = Map::new();
+                        vars.insert("container".into(), json!(cname));
+                        vars.insert("volume".into(), json!(vname));
+                        vars.insert("field".into(), json!(field));
+                        hits.push(Hit {
+                            path: vec![
+                                PathElem::Key((*list).to_owned()),
+                                PathElem::Index(ci),
+                                PathElem::Key(field.to_owned()),
+                                PathElem::Index(mi),
+                                PathElem::Key("name".into()),
+                            ],
+                            vars,
+                            case: None,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    if report == "unused" {
+        if let Some(vols) = spec.get("volumes").and_then(Value::as_array) {
+            for (i, v) in vols.iter().enumerate() {
+                let Some(vname) = v.get("name").and_then(Value::as_str) else { continue };
+                if used.iter().any(|u| u == vname) {
+                    continue;
+                }
+                let vtype = v.as_object().and_then(|m| m.keys().find(|k| *k != "name").cloned()).unwrap_or_default();
+                let mut vars = Map::new();
+                vars.insert("volume".into(), json!(vname));
+                vars.insert("type".into(), json!(vtype));
+                hits.push(Hit { path: vec![PathElem::Key("volumes".into()), PathElem::Index(i)], vars, case: None });
+            }
+        }
+    }
+    hits
+}

@@ -1,0 +1,123 @@
+//! Expectations of a fixture: `# expect: id[, id…]` comments and `.expect` sidecar files.
+
+/// The `(line, rule)` pairs declared by `# expect:` comments in `text` (lines are 1-based).
+///
+/// A directive is a `#` at the start of a line or after whitespace (a YAML comment), optional
+/// spaces, `expect:`, then rule ids separated by commas and/or spaces, up to the end of the line or
+/// the next `#`. Several directives may share a line (`# expect: a # expect: a`), and an id may be
+/// repeated (`# expect: a, a`): each occurrence expects one finding.
+pub fn parse_expectations(text: &str) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i as u32 + 1;
+        for (pos, _) in line.match_indices('#') {
+            let before = &line[..pos];
+            if !(before.is_empty() || before.ends_with([' ', '\t'])) {
+                continue;
+            }
+            let Some(ids) = line[pos + 1..].trim_start().strip_prefix("expect:") else {
+                continue;
+            };
+            let ids = ids.split('#').next().unwrap_or("");
+            out.extend(split_ids(ids).map(|id| (line_no, id.to_string())));
+        }
+    }
+    out
+}
+
+/// Parses a sidecar `.expect` file: one `LINE: id[, id…]` per line; blank lines and lines
+/// starting with `#` are ignored. Errors name the offending line.
+pub fn parse_sidecar(text: &str) -> Result<Vec<(u32, String)>, String> {
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let parsed = line.split_once(':').and_then(|(n, ids)| {
+            let n: u32 = n.trim().parse().ok().filter(|n| *n > 0)?;
+            let ids: Vec<&str> = split_ids(ids).collect();
+            (!ids.is_empty()).then_some((n, ids))
+        });
+        match parsed {
+            Some((n, ids)) => out.extend(ids.into_iter().map(|id| (n, id.to_string()))),
+            None => {
+                return Err(format!(
+                    "line {}: expected `LINE: rule-id[, rule-id…]`, found `{raw}`",
+                    i + 1
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn split_ids(s: &str) -> impl Iterator<Item = &str> {
+    s.split([',', ' ', '\t']).filter(|id| !id.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(line: u32, id: &str) -> (u32, String) {
+        (line, id.to_string())
+    }
+
+    #[test]
+    fn comments() {
+        let text = "\
+apiVersion: v1  # expect: a
+kind: Pod #expect: b, c
+# expect: d
+x: \"a#expect: not-a-comment\"
+y: 1 # note # expect: e
+z: 2 # expect: f # expect: f
+w: 3 # expect: g,g  h
+v: 4 # expected: nope
+u: 5 # kvet-ignore: i
+t: 6 # expect:
+";
+        assert_eq!(
+            parse_expectations(text),
+            vec![
+                e(1, "a"),
+                e(2, "b"),
+                e(2, "c"),
+                e(3, "d"),
+                e(5, "e"),
+                e(6, "f"),
+                e(6, "f"),
+                e(7, "g"),
+                e(7, "g"),
+                e(7, "h"),
+            ]
+        );
+    }
+
+    #[test]
+    fn crlf_and_no_comments() {
+        assert_eq!(
+            parse_expectations("a: 1\r\nb: 2 # expect: x\r\n"),
+            vec![e(2, "x")]
+        );
+        assert!(parse_expectations("a: 1\nb: [1, 2]\n").is_empty());
+        assert!(parse_expectations("").is_empty());
+    }
+
+    #[test]
+    fn sidecar() {
+        let text = "# lines of fail.json\n\n3: a\n 7 : b, c\n7: b\n";
+        assert_eq!(
+            parse_sidecar(text).unwrap(),
+            vec![e(3, "a"), e(7, "b"), e(7, "c"), e(7, "b")]
+        );
+        assert_eq!(
+            parse_sidecar("3 a\n").unwrap_err(),
+            "line 1: expected `LINE: rule-id[, rule-id…]`, found `3 a`"
+        );
+        assert!(parse_sidecar("0: a\n").is_err());
+        assert!(parse_sidecar("x: a\n").is_err());
+        assert!(parse_sidecar("4:\n").is_err());
+    }
+}

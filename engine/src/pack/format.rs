@@ -1,0 +1,122 @@
+//! The rule file format (v1) as serde types. Unknown fields are errors.
+#![allow(missing_docs)]
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// What a rule looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub enum Target {
+    /// The whole object.
+    Object,
+    /// Each pod spec.
+    PodSpec,
+    /// Each pod template (metadata + spec).
+    PodTemplate,
+    /// Each container, init container and ephemeral container.
+    Container,
+}
+
+/// What the schemas of a rule see.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum View {
+    /// The resolved JSON value.
+    #[default]
+    Value,
+    /// `{value, raw, style, tag}` of a scalar.
+    Scalar,
+}
+
+macro_rules! condition_of {
+    ($x:expr) => {
+        Condition {
+            when: $x.when.clone(),
+            select: $x.select.clone(),
+            view: $x.view,
+            deny: $x.deny.clone(),
+            assert: $x.assert.clone(),
+            check: $x.check.clone(),
+            at: $x.at.clone(),
+        }
+    };
+}
+
+impl RuleFile {
+    /// The rule-level condition.
+    pub fn condition(&self) -> Condition {
+        condition_of!(self)
+    }
+}
+
+impl CaseFile {
+    /// The case's own condition fields.
+    pub fn condition(&self) -> Condition {
+        condition_of!(self)
+    }
+}
+
+/// A rule file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RuleFile {
+    pub id: String,
+    pub severity: crate::Severity,
+    pub area: String,
+    pub summary: String,
+    pub target: Target,
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    pub when: Option<Value>,
+    pub select: Option<String>,
+    pub view: Option<View>,
+    pub deny: Option<Value>,
+    pub assert: Option<Value>,
+    pub check: Option<String>,
+    pub at: Option<String>,
+    #[serde(default)]
+    pub params: Map<String, Value>,
+    pub message: Option<String>,
+    pub help: Option<String>,
+    pub label: Option<String>,
+    #[serde(default)]
+    pub cases: Vec<CaseFile>,
+    pub docs: String,
+    pub since: Option<String>,
+    #[serde(default)]
+    pub sources: Vec<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// The condition part shared by a rule and its cases.
+#[derive(Debug, Default, Clone)]
+pub struct Condition {
+    pub when: Option<Value>,
+    pub select: Option<String>,
+    pub view: Option<View>,
+    pub deny: Option<Value>,
+    pub assert: Option<Value>,
+    pub check: Option<String>,
+    pub at: Option<String>,
+}
+
+/// One alternative of a rule with several conditions.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CaseFile {
+    pub id: Option<String>,
+    pub target: Option<Target>,
+    pub kinds: Option<Vec<String>>,
+    pub severity: Option<crate::Severity>,
+    pub when: Option<Value>,
+    pub select: Option<String>,
+    pub view: Option<View>,
+    pub deny: Option<Value>,
+    pub assert: Option<Value>,
+    pub check: Option<String>,
+    pub at: Option<String>,
+    pub message: Option<String>,
+    pub help: Option<String>,
+    pub label: Option<String>,
+}

@@ -1,0 +1,268 @@
+//! Kubernetes notions as JSON Schema formats and keywords, registered on every rule schema.
+
+use crate::quantity::Quantity;
+use jsonschema::{paths::Location, Keyword, ValidationError, ValidationOptions};
+use regex::Regex;
+use serde_json::{Map, Value};
+use std::sync::LazyLock;
+
+static DNS_LABEL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$").expect("valid regex"));
+static ENV_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$").expect("valid regex"));
+static CONFIG_KEY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[-._a-zA-Z0-9]+$").expect("valid regex"));
+static LABEL_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$").expect("valid regex"));
+
+/// DNS-1123 label: ≤ 63, `[a-z0-9]([-a-z0-9]*[a-z0-9])?`.
+pub fn is_dns1123_label(s: &str) -> bool {
+    s.len() <= 63 && DNS_LABEL.is_match(s)
+}
+
+/// DNS-1123 subdomain: ≤ 253, dot-separated labels.
+pub fn is_dns1123_subdomain(s: &str) -> bool {
+    s.len() <= 253 && !s.is_empty() && s.split('.').all(is_dns1123_label)
+}
+
+/// Strict environment variable name (`IsEnvVarName`).
+pub fn is_env_var_name(s: &str) -> bool {
+    ENV_NAME.is_match(s) && s != "." && s != ".." && !s.starts_with("..")
+}
+
+/// Relaxed environment variable name: printable ASCII except `=`, non-empty.
+pub fn is_env_var_name_relaxed(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'=')
+}
+
+/// ConfigMap/Secret data key (`IsConfigMapKey`).
+pub fn is_configmap_key(s: &str) -> bool {
+    s.len() <= 253 && CONFIG_KEY.is_match(s) && s != "." && s != ".." && !s.starts_with("..")
+}
+
+/// Label (qualified name) key: optional DNS-subdomain prefix + `/` + name ≤ 63.
+pub fn is_label_key(s: &str) -> bool {
+    let (prefix, name) = match s.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, s),
+    };
+    prefix.is_none_or(is_dns1123_subdomain) && name.len() <= 63 && LABEL_NAME.is_match(name)
+}
+
+/// Label value: empty, or ≤ 63 of the label-name charset.
+pub fn is_label_value(s: &str) -> bool {
+    s.is_empty() || (s.len() <= 63 && LABEL_NAME.is_match(s))
+}
+
+/// Go's `path.Clean`.
+pub fn clean_path(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let rooted = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
+}
+
+/// Whether `path` (cleaned) equals or lies below `prefix` (cleaned), on a segment boundary.
+pub fn path_under(path: &str, prefix: &str) -> bool {
+    let p = clean_path(path);
+    let pre = clean_path(prefix);
+    if pre == "/" {
+        return p.starts_with('/');
+    }
+    p == pre || p.strip_prefix(&pre).is_some_and(|rest| rest.starts_with('/'))
+}
+
+struct QuantityCompare {
+    ops: Vec<(String, Quantity)>,
+}
+
+impl QuantityCompare {
+    fn check(&self, v: &Value) -> bool {
+        let Some(q) = Quantity::from_json(v) else { return false };
+        self.ops.iter().all(|(op, bound)| match op.as_str() {
+            "gt" => q > *bound,
+            "ge" => q >= *bound,
+            "lt" => q < *bound,
+            "le" => q <= *bound,
+            _ => q == *bound,
+        })
+    }
+}
+
+impl<'i> Keyword<'i> for QuantityCompare {
+    fn validate(&self, instance: &'i Value) -> Result<(), ValidationError<'i>> {
+        if self.check(instance) {
+            Ok(())
+        } else {
+            let bounds: Vec<String> = self.ops.iter().map(|(o, b)| format!("{o} {b}")).collect();
+            Err(ValidationError::custom(format!("{instance} is not a quantity {}", bounds.join(" and "))))
+        }
+    }
+    fn is_valid(&self, instance: &'i Value) -> bool {
+        self.check(instance)
+    }
+}
+
+fn quantity_factory<'a>(
+    _parent: &'a Map<String, Value>,
+    value: &'a Value,
+    _path: Location,
+) -> Result<Box<dyn for<'i> Keyword<'i>>, ValidationError<'a>> {
+    let Value::Object(ops) = value else {
+        return Err(ValidationError::schema("`quantity` takes an object such as {gt: \"0\"}"));
+    };
+    let mut parsed = Vec::new();
+    for (op, bound) in ops {
+        if !matches!(op.as_str(), "gt" | "ge" | "lt" | "le" | "eq") {
+            return Err(ValidationError::schema(format!("`quantity` operator `{op}` is not one of gt, ge, lt, le, eq")));
+        }
+        let Some(q) = Quantity::from_json(bound) else {
+            return Err(ValidationError::schema(format!("`quantity.{op}`: {bound} is not a quantity")));
+        };
+        parsed.push((op.clone(), q));
+    }
+    Ok(Box::new(QuantityCompare { ops: parsed }))
+}
+
+/// A keyword defined by a predicate over the instance and the keyword's value.
+struct Predicate {
+    arg: Value,
+    name: &'static str,
+    test: fn(&Value, &Value) -> bool,
+}
+
+impl<'i> Keyword<'i> for Predicate {
+    fn validate(&self, instance: &'i Value) -> Result<(), ValidationError<'i>> {
+        if (self.test)(instance, &self.arg) {
+            Ok(())
+        } else {
+            Err(ValidationError::custom(format!("{instance} does not satisfy {} {}", self.name, self.arg)))
+        }
+    }
+    fn is_valid(&self, instance: &'i Value) -> bool {
+        (self.test)(instance, &self.arg)
+    }
+}
+
+fn fraction_test(instance: &Value, arg: &Value) -> bool {
+    let frac = Quantity::from_json(instance).is_some_and(|q| q.is_fractional());
+    frac == arg.as_bool().unwrap_or(true)
+}
+
+fn path_under_test(instance: &Value, arg: &Value) -> bool {
+    let Some(p) = instance.as_str() else { return false };
+    arg.as_array()
+        .is_some_and(|prefixes| prefixes.iter().filter_map(Value::as_str).any(|pre| path_under(p, pre)))
+}
+
+fn path_clean_test(instance: &Value, arg: &Value) -> bool {
+    instance.as_str().is_some_and(|p| Some(clean_path(p).as_str()) == arg.as_str())
+}
+
+macro_rules! predicate_factory {
+    ($fn_name:ident, $name:literal, $test:path, $check:expr, $what:literal) => {
+        fn $fn_name<'a>(
+            _parent: &'a Map<String, Value>,
+            value: &'a Value,
+            _path: Location,
+        ) -> Result<Box<dyn for<'i> Keyword<'i>>, ValidationError<'a>> {
+            let ok: fn(&Value) -> bool = $check;
+            if !ok(value) {
+                return Err(ValidationError::schema(concat!("`", $name, "` takes ", $what)));
+            }
+            Ok(Box::new(Predicate { arg: value.clone(), name: $name, test: $test }))
+        }
+    };
+}
+
+predicate_factory!(fraction_factory, "quantityFraction", fraction_test, Value::is_boolean, "true or false");
+predicate_factory!(
+    path_under_factory,
+    "pathUnder",
+    path_under_test,
+    |v| v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+    "a list of paths"
+);
+predicate_factory!(path_clean_factory, "pathClean", path_clean_test, Value::is_string, "a path");
+
+/// Validation options with every kvet format and keyword registered.
+pub fn options() -> ValidationOptions<'static> {
+    jsonschema::options()
+        .should_validate_formats(true)
+        .should_ignore_unknown_formats(false)
+        .with_format("k8s-quantity", |s: &str| Quantity::parse(s).is_some())
+        .with_format("dns1123-label", is_dns1123_label)
+        .with_format("dns1123-subdomain", is_dns1123_subdomain)
+        .with_format("env-var-name", is_env_var_name)
+        .with_format("env-var-name-relaxed", is_env_var_name_relaxed)
+        .with_format("configmap-key", is_configmap_key)
+        .with_format("label-key", is_label_key)
+        .with_format("label-value", is_label_value)
+        .with_keyword("quantity", quantity_factory)
+        .with_keyword("quantityFraction", fraction_factory)
+        .with_keyword("pathUnder", path_under_factory)
+        .with_keyword("pathClean", path_clean_factory)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names() {
+        assert!(is_dns1123_label("web-0"));
+        assert!(!is_dns1123_label("web.v2"));
+        assert!(!is_dns1123_label("log_storage"));
+        assert!(is_dns1123_subdomain("a.b-c"));
+        assert!(is_env_var_name("CONFIG_FOO-BAR"));
+        assert!(!is_env_var_name("1badkey"));
+        assert!(is_env_var_name_relaxed("1 bad key"));
+        assert!(!is_env_var_name_relaxed("a=b"));
+        assert!(is_configmap_key("app.properties"));
+        assert!(!is_configmap_key("..data"));
+        assert!(is_label_key("app.kubernetes.io/name"));
+        assert!(!is_label_key("-bad"));
+        assert!(is_label_value(""));
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(clean_path("/etc/ssl/../kubernetes/"), "/etc/kubernetes");
+        assert_eq!(clean_path("/./"), "/");
+        assert!(path_under("/dev/shm", "/dev"));
+        assert!(!path_under("/devices", "/dev"));
+        assert!(path_under("/etc", "/etc"));
+    }
+
+    #[test]
+    fn schema_keywords() {
+        let v = options()
+            .build(&json!({"quantity": {"gt": "0"}, "format": "k8s-quantity"}))
+            .expect("schema compiles");
+        assert!(v.is_valid(&json!("1Gi")));
+        assert!(!v.is_valid(&json!("0")));
+        assert!(!v.is_valid(&json!("1GB")));
+        let p = options().build(&json!({"pathUnder": ["/etc", "/var/lib/kubelet"]})).expect("compiles");
+        assert!(p.is_valid(&json!("/etc/kubernetes")));
+        assert!(!p.is_valid(&json!("/data")));
+        assert!(options().build(&json!({"quantity": {"gt": "x"}})).is_err());
+    }
+}

@@ -1,0 +1,231 @@
+//! `json`: the stable, versioned document of DESIGN.md §7.
+//!
+//! ```json
+//! { "version": 1,
+//!   "summary": {"files": 3, "documents": 9, "resources": 9, "errors": 1, "warnings": 2, "infos": 0, "suppressed": 0},
+//!   "diagnostics": [ { "rule", "severity", "file", "line", "column", "end_line", "end_column",
+//!                      "object"?, "path", "message", "help"?, "related": [ {file, line, column, end_line, end_column, message} ] } ] }
+//! ```
+//! Lines and columns are 1-based (columns in characters); the end position is that of `span.end`
+//! (exclusive). `object` is omitted when the finding is not about an object, `help` when there is
+//! none. Keys keep this order; the document is pretty-printed with two spaces and ends with a newline.
+
+use crate::source::{SourceFile, Span};
+use crate::Report;
+use serde_json::{json, Map, Value};
+
+/// Renders the report as JSON.
+pub(super) fn render(report: &Report) -> String {
+    let (errors, warnings, infos) = super::severity_counts(&report.findings);
+    let s = &report.summary;
+    let diagnostics: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let file = report.sources.get(f.file);
+            let mut d = Map::new();
+            d.insert("rule".into(), json!(f.rule));
+            d.insert("severity".into(), json!(f.severity.as_str()));
+            d.insert("file".into(), json!(file.name));
+            location(&mut d, file, f.span);
+            if let Some(object) = &f.object {
+                d.insert(
+                    "object".into(),
+                    serde_json::to_value(object).unwrap_or(Value::Null),
+                );
+            }
+            d.insert("path".into(), json!(f.path));
+            d.insert("message".into(), json!(f.message));
+            if let Some(help) = &f.help {
+                d.insert("help".into(), json!(help));
+            }
+            let related: Vec<Value> = f
+                .related
+                .iter()
+                .map(|r| {
+                    let rfile = report.sources.get(r.file);
+                    let mut m = Map::new();
+                    m.insert("file".into(), json!(rfile.name));
+                    location(&mut m, rfile, r.span);
+                    m.insert("message".into(), json!(r.message));
+                    Value::Object(m)
+                })
+                .collect();
+            d.insert("related".into(), Value::Array(related));
+            Value::Object(d)
+        })
+        .collect();
+    let doc = json!({
+        "version": 1,
+        "summary": {
+            "files": s.files,
+            "documents": s.documents,
+            "resources": s.resources,
+            "errors": errors,
+            "warnings": warnings,
+            "infos": infos,
+            "suppressed": s.suppressed,
+        },
+        "diagnostics": diagnostics,
+    });
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+fn location(m: &mut Map<String, Value>, file: &SourceFile, span: Span) {
+    let start = file.position(span.start);
+    let end = file.position(span.end.max(span.start));
+    m.insert("line".into(), json!(start.line));
+    m.insert("column".into(), json!(start.column));
+    m.insert("end_line".into(), json!(end.line));
+    m.insert("end_column".into(), json!(end.column));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{empty_report, sample_report};
+    use super::super::{render, Format, RenderOptions};
+
+    #[test]
+    fn json_snapshot() {
+        let out = render(&sample_report(), Format::Json, &RenderOptions::default());
+        assert_eq!(out, EXPECTED);
+        // It parses, and the key order is the documented one.
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let keys: Vec<&str> = v["diagnostics"][1]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "rule",
+                "severity",
+                "file",
+                "line",
+                "column",
+                "end_line",
+                "end_column",
+                "object",
+                "path",
+                "message",
+                "help",
+                "related"
+            ]
+        );
+    }
+
+    #[test]
+    fn json_without_findings() {
+        let out = render(&empty_report(), Format::Json, &RenderOptions::default());
+        assert_eq!(
+            out,
+            r#"{
+  "version": 1,
+  "summary": {
+    "files": 1,
+    "documents": 1,
+    "resources": 1,
+    "errors": 0,
+    "warnings": 0,
+    "infos": 0,
+    "suppressed": 0
+  },
+  "diagnostics": []
+}
+"#
+        );
+    }
+
+    const EXPECTED: &str = r#"{
+  "version": 1,
+  "summary": {
+    "files": 2,
+    "documents": 2,
+    "resources": 2,
+    "errors": 1,
+    "warnings": 1,
+    "infos": 1,
+    "suppressed": 1
+  },
+  "diagnostics": [
+    {
+      "rule": "volume-unused",
+      "severity": "info",
+      "file": "apps/db.yaml",
+      "line": 9,
+      "column": 9,
+      "end_line": 9,
+      "end_column": 21,
+      "object": {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "namespace": "default",
+        "name": "db"
+      },
+      "path": "spec.template.spec.volumes[0]",
+      "message": "volume `host` is not mounted by any container",
+      "related": []
+    },
+    {
+      "rule": "hostpath-sensitive-path",
+      "severity": "warning",
+      "file": "apps/db.yaml",
+      "line": 11,
+      "column": 19,
+      "end_line": 11,
+      "end_column": 23,
+      "object": {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "namespace": "default",
+        "name": "db"
+      },
+      "path": "spec.template.spec.volumes[0].hostPath.path",
+      "message": "hostPath `/etc` exposes sensitive node state to Deployment db",
+      "help": "avoid it; mount it read-only if unavoidable",
+      "related": [
+        {
+          "file": "pv.yaml",
+          "line": 4,
+          "column": 9,
+          "end_line": 4,
+          "end_column": 13,
+          "message": "this volume is also on the node"
+        }
+      ]
+    },
+    {
+      "rule": "pv-reclaim-recycle",
+      "severity": "error",
+      "file": "pv.yaml",
+      "line": 6,
+      "column": 34,
+      "end_line": 6,
+      "end_column": 41,
+      "object": {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "name": "pv-1"
+      },
+      "path": "spec.persistentVolumeReclaimPolicy",
+      "message": "reclaim policy `Recycle` was removed",
+      "help": "use `Delete` or `Retain`",
+      "related": [
+        {
+          "file": "pv.yaml",
+          "line": 4,
+          "column": 3,
+          "end_line": 4,
+          "end_column": 13,
+          "message": "for this volume"
+        }
+      ]
+    }
+  ]
+}
+"#;
+}

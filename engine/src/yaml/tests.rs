@@ -1,0 +1,111 @@
+use super::*;
+use crate::source::SourceFile;
+use serde_json::json;
+
+fn load_str(s: &str) -> (SourceFile, Loaded) {
+    let f = SourceFile::new("t.yaml", s);
+    let l = load(&f);
+    (f, l)
+}
+
+#[test]
+fn multi_document_with_spans_and_kubectl_typing() {
+    let (f, l) = load_str("---\n# empty\n---\napiVersion: v1\nkind: ConfigMap\ndata:\n  a: yes\n  b: \"yes\"\n  mode: 0644\n---\n");
+    assert!(l.problems.is_empty(), "{:?}", l.problems);
+    assert_eq!(l.documents.len(), 1, "{:?}", l.documents.iter().map(|d| (&d.value, d.spans.span)).collect::<Vec<_>>());
+    let d = &l.documents[0];
+    assert_eq!(d.value["data"], json!({"a": true, "b": "yes", "mode": 420}));
+    let a = d.root().get(&parse_dotted("data.a").unwrap()).unwrap();
+    let pos = f.position(a.spans.key_span.unwrap().start);
+    assert_eq!((pos.line, pos.column), (7, 3));
+    assert_eq!(a.spans.style, Style::Plain);
+    let rs = a.spans.report_span(&f.text);
+    assert_eq!(&f.text[rs.start as usize..rs.end as usize], "a: yes");
+}
+
+#[test]
+fn duplicate_keys_keep_last_and_point_at_both() {
+    let (f, l) = load_str("a: 1\nb: 2\na: 3\n");
+    assert_eq!(l.documents[0].value, json!({"a": 3, "b": 2}));
+    assert_eq!(l.problems.len(), 1);
+    let p = &l.problems[0];
+    assert_eq!(p.rule, "yaml-duplicate-key");
+    assert_eq!(f.position(p.span.start).line, 3);
+    assert_eq!(f.position(p.related[0].0.start).line, 1);
+    // spans follow the kept value
+    let a = l.documents[0].root().get(&parse_dotted("a").unwrap()).unwrap();
+    assert_eq!(f.position(a.spans.span.start).line, 3);
+}
+
+#[test]
+fn yaml11_keys_collide() {
+    let (_, l) = load_str("on: x\ntrue: z\ny: n\n");
+    assert_eq!(l.documents[0].value, json!({"true": false}));
+    assert_eq!(l.problems[0].rule, "yaml-duplicate-key");
+}
+
+#[test]
+fn syntax_error_keeps_other_documents() {
+    let (f, l) = load_str("a: 1\n---\nb: [\n---\nc: 3\n");
+    let vals: Vec<_> = l.documents.iter().map(|d| d.value.clone()).collect();
+    assert_eq!(vals, vec![json!({"a": 1}), json!({"c": 3})]);
+    assert_eq!(l.problems.len(), 1);
+    assert_eq!(l.problems[0].rule, "yaml-syntax");
+    assert!(f.position(l.problems[0].span.start).line >= 3);
+    // positions after the restart are still file-relative
+    let c = l.documents[1].root().get(&parse_dotted("c").unwrap()).unwrap();
+    assert_eq!(f.position(c.spans.key_span.unwrap().start).line, 5);
+}
+
+#[test]
+fn tab_indentation_gets_a_hint() {
+    let (_, l) = load_str("metadata:\n\tname: x\n");
+    assert_eq!(l.problems.len(), 1);
+    assert!(l.problems[0].message.contains("tab"), "{}", l.problems[0].message);
+}
+
+#[test]
+fn anchors_aliases_and_merge_keys() {
+    let (_, l) = load_str("base: &b {x: 1, z: 2}\nuse:\n  <<: *b\n  z: 3\nref: *b\n");
+    assert_eq!(l.documents[0].value, json!({"base": {"x": 1, "z": 2}, "use": {"z": 3, "x": 1}, "ref": {"x": 1, "z": 2}}));
+}
+
+#[test]
+fn alias_bomb_is_bounded() {
+    let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        s.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n", p = i - 1));
+    }
+    let (_, l) = load_str(&s);
+    assert!(l.documents.is_empty());
+    assert!(l.problems.iter().any(|p| p.message.contains("billion laughs")));
+}
+
+#[test]
+fn flattened_document_is_detected() {
+    let (_, l) = load_str("apiVersion: v1\nkind: Pod\nmetadata:\nname: web\nspec:\ncontainers:\n- name: web\nimage: nginx\n");
+    assert!(l.documents[0].flattened);
+    assert!(l.problems.iter().any(|p| p.rule == "yaml-lost-indentation"));
+    let (_, ok) = load_str("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n");
+    assert!(ok.problems.is_empty());
+}
+
+#[test]
+fn nbsp_key_is_lost_indentation() {
+    let (_, l) = load_str("apiVersion: v1\nkind: Pod\nmetadata:\n\u{a0}\u{a0}name: x\n");
+    assert!(l.problems.iter().any(|p| p.rule == "yaml-lost-indentation"), "{:?}", l.problems);
+}
+
+#[test]
+fn document_end_marker_splits() {
+    let (_, l) = load_str("apiVersion: v1\nkind: Pod\n...\nspec:\n  containers: []\n");
+    assert_eq!(l.documents.len(), 2);
+}
+
+#[test]
+fn empty_input_has_nothing() {
+    let (_, l) = load_str("");
+    assert!(l.documents.is_empty() && l.problems.is_empty());
+    let (_, l) = load_str("# only a comment\n");
+    assert!(l.documents.is_empty() && l.problems.is_empty());
+}

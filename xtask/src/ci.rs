@@ -1,0 +1,65 @@
+//! `cargo xtask ci`: exactly the checks CI runs, in order, stopping at the first failure.
+
+use crate::util::{cargo, repo_root, Args, TaskError, TaskResult};
+use crate::{docs, fixtures};
+
+/// Runs `cargo ARGS…` in the repository root.
+fn cargo_step(args: &[&str]) -> TaskResult {
+    let status = cargo()
+        .args(args)
+        .current_dir(repo_root())
+        .status()
+        .map_err(|e| TaskError::new(format!("cannot run cargo: {e}")))?;
+    Ok(status.success())
+}
+
+/// `cargo xtask ci`.
+pub fn run(args: Args) -> TaskResult {
+    args.finish()?;
+    type Step = (&'static str, fn() -> TaskResult);
+    let steps: [Step; 5] = [
+        ("cargo fmt --all -- --check", || {
+            cargo_step(&["fmt", "--all", "--", "--check"])
+        }),
+        (
+            "cargo clippy --workspace --all-targets -- -D warnings",
+            || {
+                cargo_step(&[
+                    "clippy",
+                    "--workspace",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ])
+            },
+        ),
+        ("cargo test --workspace", || {
+            cargo_step(&["test", "--workspace"])
+        }),
+        ("cargo xtask fixtures", || {
+            fixtures::run(Args::new(Vec::new()))
+        }),
+        ("cargo xtask docs --check", || {
+            docs::run(Args::new(vec!["--check".to_string()]))
+        }),
+    ];
+    for (index, (name, step)) in steps.iter().enumerate() {
+        println!("==> [{}/{}] {name}", index + 1, steps.len());
+        match step() {
+            Ok(true) => {}
+            Ok(false) => {
+                eprintln!("xtask ci: `{name}` failed");
+                return Ok(false);
+            }
+            Err(error) => {
+                return Err(TaskError {
+                    message: format!("`{name}` failed: {}", error.message),
+                    ..error
+                })
+            }
+        }
+    }
+    println!("==> all {} CI steps passed", steps.len());
+    Ok(true)
+}
