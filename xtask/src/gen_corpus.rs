@@ -607,7 +607,7 @@ impl Generator<'_> {
                 let mut panels = Vec::new();
                 for p in 0..self.rng.range(2, 6) {
                     panels.push(format!(
-                        "    {{\"id\": {p}, \"type\": \"timeseries\", \"title\": \"{} p{}\",\n     \"targets\": [{{\"expr\": \"histogram_quantile(0.{}, sum(rate(http_request_duration_seconds_bucket{{namespace=\\\"{}\\\"}}[5m])) by (le))\"}}]}}",
+                        "    {{\"id\": {p}, \"type\": \"timeseries\", \"title\": \"{} p{}\",\n      \"targets\": [{{\"expr\": \"histogram_quantile(0.{}, sum(rate(http_request_duration_seconds_bucket{{namespace=\\\"{}\\\"}}[5m])) by (le))\"}}]}}",
                         COMPONENTS[(i as usize + p as usize) % COMPONENTS.len()],
                         self.rng.range(50, 99),
                         self.rng.range(5, 99),
@@ -1720,8 +1720,14 @@ mod tests {
                     .or_default() += 1;
             }
         }
-        let (last, _) = per_namespace.iter().last().unwrap();
-        let last = last.clone();
+        let last = files
+            .last()
+            .unwrap()
+            .path
+            .split('/')
+            .take(2)
+            .collect::<Vec<_>>()
+            .join("/");
         for (folder, count) in &per_namespace {
             if *folder != last {
                 assert!((40..=75).contains(count), "{folder}: {count} files");

@@ -85,14 +85,17 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         }
     }
 
-    // Duplicate objects across the set (one linear pass).
-    let mut seen: HashMap<(&str, &str, Option<&str>, &str), &Resource> = HashMap::new();
+    // Duplicate objects (one linear pass). Scope: one directory — what `kubectl apply -f DIR` or a
+    // kustomization applies together; example repositories legitimately reuse names across folders.
+    let mut seen: HashMap<(&str, &str, &str, Option<&str>, &str), &Resource> = HashMap::new();
     for lf in &loaded {
         for r in &lf.resources {
             if r.object.name.is_empty() {
                 continue;
             }
-            let key = (r.group.as_str(), r.object.kind.as_str(), r.object.namespace.as_deref(), r.object.name.as_str());
+            let name = &sources.get(r.file).name;
+            let dir = name.rsplit_once('/').map_or("", |(d, _)| d);
+            let key = (dir, r.group.as_str(), r.object.kind.as_str(), r.object.namespace.as_deref(), r.object.name.as_str());
             match seen.get(&key) {
                 None => {
                     seen.insert(key, r);

@@ -539,7 +539,7 @@ fn coverage_of(rule_ids: &[String], outcomes: &[Outcome]) -> Vec<RuleCoverage> {
             let fires = outcomes.iter().any(|o| o.matched.contains(&rule));
             let pass_prefix = format!("pass-{rule}");
             let quiet = outcomes.iter().any(|o| {
-                let dedicated = o.folders.iter().any(|f| *f == rule)
+                let dedicated = o.folders.contains(&rule)
                     || (o.file_stem == pass_prefix
                         || o.file_stem.starts_with(&format!("{pass_prefix}-"))
                         || o.file_stem.starts_with(&format!("{pass_prefix}.")));

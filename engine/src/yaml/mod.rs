@@ -154,6 +154,8 @@ struct Builder<'f> {
     anchors: HashMap<usize, (Value, SpanNode, usize)>,
     alias_budget: usize,
     root: Option<(Value, SpanNode)>,
+    /// The root is an empty plain scalar: an empty (or comment-only) document.
+    root_empty: bool,
     aborted: bool,
     documents: Vec<Document>,
     problems: Vec<Problem>,
@@ -171,6 +173,7 @@ impl<'f> Builder<'f> {
             anchors: HashMap::new(),
             alias_budget: ALIAS_NODE_BUDGET,
             root: None,
+            root_empty: false,
             aborted: false,
             documents: Vec::new(),
             problems: Vec::new(),
@@ -238,6 +241,9 @@ impl<'f> Builder<'f> {
                         self.anchors.insert(anchor, (value.clone(), node.clone(), 1));
                     }
                     let is_merge = style == ScalarStyle::Plain && text == "<<";
+                    if self.stack.is_empty() {
+                        self.root_empty = style == ScalarStyle::Plain && text.is_empty();
+                    }
                     self.deliver(value, node, is_merge);
                 }
                 Event::Alias(id) => {
@@ -431,9 +437,7 @@ impl<'f> Builder<'f> {
             return;
         }
         let Some((value, spans)) = root else { return };
-        let raw = &self.file.text[spans.span.start as usize..spans.span.end as usize];
-        let empty = value.is_null() && spans.style == Style::Plain && raw.trim().is_empty();
-        if empty {
+        if std::mem::take(&mut self.root_empty) {
             return;
         }
         *self.doc_counter += 1;

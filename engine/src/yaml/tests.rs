@@ -106,6 +106,8 @@ fn document_end_marker_splits() {
 fn empty_input_has_nothing() {
     let (_, l) = load_str("");
     assert!(l.documents.is_empty() && l.problems.is_empty());
+    let (_, l) = load_str("# c\n---\n---\na: 1\n");
+    assert_eq!(l.documents.len(), 1);
     let (_, l) = load_str("# only a comment\n");
     assert!(l.documents.is_empty() && l.problems.is_empty());
 }
