@@ -107,7 +107,11 @@ pub fn test(args: TestArgs) -> i32 {
         return 2;
     }
     let opts = HarnessOptions { bless: args.bless, ..HarnessOptions::default() };
-    let run = harness::run_fixtures(&args.dir, &pack, &cfg, &opts);
+    let mut run = harness::run_fixtures(&args.dir, &pack, &cfg, &opts);
+    if !args.pack.rules.is_empty() || !cfg.rule_dirs.is_empty() {
+        // A user's own pack: coverage is about their rules, not the built-in ones.
+        run.coverage.retain(|c| pack.get(&c.rule).is_some_and(|r| !r.builtin));
+    }
     print!("{}", harness::render_summary(&run));
     let mut ok = run.ok();
     if args.coverage {

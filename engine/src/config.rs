@@ -80,14 +80,14 @@ pub struct ConfigError {
     /// The config file (for the snippet).
     pub sources: SourceMap,
     /// The error as a finding (rule id `config`).
-    pub finding: Finding,
+    pub finding: Box<Finding>,
 }
 
 impl ConfigError {
     /// As a report.
     pub fn into_report(self) -> crate::Report {
         let summary = crate::Summary { files: 1, errors: 1, ..Default::default() };
-        crate::Report { sources: self.sources, findings: vec![self.finding], summary }
+        crate::Report { sources: self.sources, findings: vec![*self.finding], summary }
     }
 }
 
@@ -140,23 +140,8 @@ impl Config {
         let parsed: ConfigFile = match serde_path_to_error::deserialize(&doc.value) {
             Ok(c) => c,
             Err(e) => {
-                let mut path: Vec<PathElem> = e
-                    .path()
-                    .iter()
-                    .filter_map(|seg| match seg {
-                        serde_path_to_error::Segment::Map { key } => Some(PathElem::Key(key.clone())),
-                        serde_path_to_error::Segment::Seq { index } => Some(PathElem::Index(*index)),
-                        _ => None,
-                    })
-                    .collect();
-                let inner = e.inner().to_string();
-                if let Some(field) = inner.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
-                    if path.last() != Some(&PathElem::Key(field.to_owned())) {
-                        path.push(PathElem::Key(field.to_owned()));
-                    }
-                }
-                let span = locate(&path);
-                return Err(error(file, span, format!("invalid configuration: {inner}")));
+                let span = locate(&error_path(&e));
+                return Err(error(file, span, format!("invalid configuration: {}", e.inner())));
             }
         };
         let mut cfg = Config::default();
@@ -193,7 +178,9 @@ impl Config {
             let entry: RuleEntry = match serde_path_to_error::deserialize(&value) {
                 Ok(r) => r,
                 Err(e) => {
-                    let span = locate(&[PathElem::Key("rules".into()), PathElem::Key(key.clone())]);
+                    let mut path = vec![PathElem::Key("rules".into()), PathElem::Key(key.clone())];
+                    path.extend(error_path(&e));
+                    let span = locate(&path);
                     return Err(error(file, span, format!("invalid settings for rule `{key}`: {}", e.inner())));
                 }
             };
@@ -211,12 +198,32 @@ impl Config {
     }
 }
 
+/// The document path of a deserialization error; for an unknown field, the field itself.
+pub fn error_path(e: &serde_path_to_error::Error<serde_json::Error>) -> Vec<PathElem> {
+    let mut path: Vec<PathElem> = e
+        .path()
+        .iter()
+        .filter_map(|seg| match seg {
+            serde_path_to_error::Segment::Map { key } => Some(PathElem::Key(key.clone())),
+            serde_path_to_error::Segment::Seq { index } => Some(PathElem::Index(*index)),
+            _ => None,
+        })
+        .collect();
+    let inner = e.inner().to_string();
+    if let Some(field) = inner.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
+        if path.last() != Some(&PathElem::Key(field.to_owned())) {
+            path.push(PathElem::Key(field.to_owned()));
+        }
+    }
+    path
+}
+
 fn error(file: SourceFile, span: Span, message: String) -> ConfigError {
     let mut sources = SourceMap::default();
     let id = sources.add(file);
     ConfigError {
         sources,
-        finding: Finding {
+        finding: Box::new(Finding {
             rule: "config".into(),
             severity: Severity::Error,
             file: id,
@@ -227,7 +234,7 @@ fn error(file: SourceFile, span: Span, message: String) -> ConfigError {
             help: Some("see docs/configuration.md".into()),
             label: None,
             related: Vec::new(),
-        },
+        }),
     }
 }
 

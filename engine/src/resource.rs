@@ -155,10 +155,9 @@ fn visit(
         missing.push("metadata.name");
     }
     if !missing.is_empty() {
-        let span = node
-            .child(&PathElem::Key("metadata".into()))
-            .or_else(|| node.child(&PathElem::Key("kind".into())))
-            .map_or_else(|| first_line_span(&node), |n| n.spans.report_span(&file.text));
+        // Missing apiVersion/kind: the document's first line; missing name: the `metadata` key.
+        let anchor = if api_version.is_none() || kind.is_none() { None } else { node.child(&PathElem::Key("metadata".into())) };
+        let span = anchor.map_or_else(|| first_line_span(&node), |n| n.spans.report_span(&file.text));
         problem(
             span,
             format!("{what} has no {}", missing.join(", ")),

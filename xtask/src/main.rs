@@ -7,7 +7,6 @@ mod corpus;
 mod docs;
 mod fixtures;
 mod gen_corpus;
-mod manifests;
 mod measure;
 mod prng;
 mod util;

@@ -126,7 +126,7 @@ pub struct RuleCoverage {
 pub struct HarnessRun {
     /// Per fixture, sorted by name (layout problems are included as failed results).
     pub results: Vec<FixtureResult>,
-    /// Per rule of the pack, sorted by rule id.
+    /// Per enabled rule of the pack, sorted by rule id.
     pub coverage: Vec<RuleCoverage>,
 }
 
@@ -513,8 +513,8 @@ fn folder_problems(root: &Path, known: &BTreeSet<String>) -> Vec<FixtureResult> 
 }
 
 /// Runs every fixture under `dir` (in parallel) with `pack` and `config`; results are sorted by
-/// name and include layout problems (folders not named after a rule id). Coverage lists every rule
-/// of the pack.
+/// name and include layout problems (folders not named after a rule id). Coverage lists every
+/// enabled rule of the pack.
 pub fn run_fixtures(dir: &Path, pack: &Pack, config: &Config, opts: &HarnessOptions) -> HarnessRun {
     let fixtures = discover_fixtures(dir);
     let rule_ids = pack.rule_ids();
@@ -523,7 +523,14 @@ pub fn run_fixtures(dir: &Path, pack: &Pack, config: &Config, opts: &HarnessOpti
         .par_iter()
         .map(|f| run_one(f, pack, config, opts, &known))
         .collect();
-    let coverage = coverage_of(&rule_ids, &outcomes);
+    // Disabled rules (config) never fire, so they are left out of the coverage.
+    let enabled: Vec<String> = pack
+        .rules()
+        .iter()
+        .filter(|r| r.enabled)
+        .map(|r| r.id.clone())
+        .collect();
+    let coverage = coverage_of(&enabled, &outcomes);
     let mut results: Vec<FixtureResult> = outcomes.into_iter().map(|o| o.result).collect();
     results.extend(folder_problems(dir, &known));
     results.sort_by(|a, b| a.name.cmp(&b.name));

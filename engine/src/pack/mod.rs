@@ -95,6 +95,8 @@ pub struct Rule {
     pub origin: String,
     /// Whether the rule runs in this run (config enable/disable).
     pub enabled: bool,
+    /// Whether the rule comes from the embedded pack (and was not replaced from disk).
+    pub builtin: bool,
 }
 
 impl Case {
@@ -166,7 +168,7 @@ impl Pack {
             if rel.ends_with("areas.yaml") {
                 continue;
             }
-            loader.add(format!("rules/{rel}"), text.to_string(), rel);
+            loader.add(format!("<embedded>/{rel}"), text.to_string(), rel);
         }
         for dir in extra {
             let mut files = Vec::new();
@@ -272,21 +274,8 @@ impl Loader<'_> {
         let rule_file = match parsed {
             Ok(r) => r,
             Err(e) => {
-                let mut path: Vec<PathElem> = e
-                    .path()
-                    .iter()
-                    .filter_map(|seg| match seg {
-                        serde_path_to_error::Segment::Map { key } => Some(PathElem::Key(key.clone())),
-                        serde_path_to_error::Segment::Seq { index } => Some(PathElem::Index(*index)),
-                        _ => None,
-                    })
-                    .collect();
+                let path = crate::config::error_path(&e);
                 let inner = e.inner().to_string();
-                if let Some(field) = inner.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
-                    if path.last() != Some(&PathElem::Key(field.to_owned())) {
-                        path.push(PathElem::Key(field.to_owned()));
-                    }
-                }
                 let (node, _) = doc.root().descend(&path);
                 let span = node.spans.report_span(&file.text);
                 let at = yaml::path_string(&path);
@@ -356,6 +345,7 @@ impl Loader<'_> {
             }
             return;
         }
+        let builtin = name.starts_with("<embedded>/");
         let origin = name;
         let enabled = settings.enabled.unwrap_or(true);
         self.rules.insert(
@@ -375,6 +365,7 @@ impl Loader<'_> {
                 cases,
                 origin,
                 enabled,
+                builtin,
             },
         );
     }

@@ -181,10 +181,14 @@ impl SpanNode {
                     key
                 }
             }
-            None => {
-                let end = self.span.end.min(line_end(self.span.start));
-                Span { start: self.span.start, end: end.max(self.span.start) }
-            }
+            None => match self.children.first() {
+                // A mapping or sequence item: its first entry (`- name: x` → `name: x`).
+                Some(first) if self.style == Style::Collection => first.report_span(text),
+                _ => {
+                    let end = self.span.end.min(line_end(self.span.start));
+                    Span { start: self.span.start, end: end.max(self.span.start) }
+                }
+            },
         }
     }
 }

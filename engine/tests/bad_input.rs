@@ -1,0 +1,153 @@
+//! Bad input never panics, is reported with a location, and loses nothing else.
+
+use kvet_engine::config::Config;
+use kvet_engine::pack::Pack;
+use kvet_engine::{check, Report, SourceFile, SourceMap};
+use std::collections::BTreeMap;
+
+fn run(files: Vec<SourceFile>) -> Report {
+    let pack = Pack::load(&[], &BTreeMap::new()).expect("embedded pack loads");
+    let mut sources = SourceMap::default();
+    for f in files {
+        sources.add(f);
+    }
+    check(sources, &pack, &Config::default())
+}
+
+/// (file name, line, rule) of every finding.
+fn found(report: &Report) -> Vec<(String, u32, String)> {
+    report
+        .findings
+        .iter()
+        .map(|f| {
+            let file = report.sources.get(f.file);
+            (file.name.clone(), file.position(f.span.start).line, f.rule.clone())
+        })
+        .collect()
+}
+
+const GOOD: &str = "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pv\nspec:\n  capacity:\n    storage: 1Gi\n  accessModes: [ReadWriteOnce]\n  persistentVolumeReclaimPolicy: Recycle\n  nfs: {server: nfs.example.com, path: /exports}\n";
+
+fn good() -> SourceFile {
+    SourceFile::new("good.yaml", GOOD)
+}
+
+fn has(report: &Report, file: &str, line: u32, rule: &str) -> bool {
+    found(report).contains(&(file.to_owned(), line, rule.to_owned()))
+}
+
+#[test]
+fn unparseable_yaml_is_located_and_other_files_still_checked() {
+    let r = run(vec![SourceFile::new("bad.yaml", "a: [1, 2\nb: 3\n"), good()]);
+    assert!(found(&r).iter().any(|(f, _, rule)| f == "bad.yaml" && rule == "yaml-syntax"), "{:?}", found(&r));
+    assert!(has(&r, "good.yaml", 9, "pv-reclaim-recycle"));
+}
+
+#[test]
+fn tab_in_indentation() {
+    let r = run(vec![SourceFile::new("tab.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n"), good()]);
+    let f = r.findings.iter().find(|f| f.rule == "yaml-syntax").expect("syntax finding");
+    assert!(f.message.contains("tab"), "{}", f.message);
+    assert!(has(&r, "good.yaml", 9, "pv-reclaim-recycle"));
+}
+
+#[test]
+fn duplicate_keys() {
+    let r = run(vec![SourceFile::new("dup.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: \"1\"\n  a: \"2\"\n")]);
+    assert!(has(&r, "dup.yaml", 7, "yaml-duplicate-key"), "{:?}", found(&r));
+    assert_eq!(r.findings[0].related.len(), 1);
+}
+
+#[test]
+fn document_that_is_a_list_or_scalar_and_missing_identity() {
+    let r = run(vec![SourceFile::new(
+        "odd.yaml",
+        "- a\n- b\n---\njust a string\n---\nkind: ConfigMap\nmetadata:\n  name: x\n---\napiVersion: v1\nkind: ConfigMap\n",
+    )]);
+    let lines: Vec<u32> = r.findings.iter().filter(|f| f.rule == "manifest-identity").map(|f| r.sources.get(f.file).position(f.span.start).line).collect();
+    assert_eq!(lines, vec![1, 4, 6, 11], "{:?}", found(&r));
+}
+
+#[test]
+fn empty_file_has_no_findings() {
+    let r = run(vec![SourceFile::new("empty.yaml", ""), SourceFile::new("comments.yaml", "# nothing\n---\n")]);
+    assert!(r.findings.is_empty(), "{:?}", found(&r));
+    assert_eq!(r.summary.documents, 0);
+}
+
+#[test]
+fn binary_and_non_utf8_files() {
+    let r = run(vec![
+        SourceFile::from_bytes("bin.yaml", vec![0x7f, b'E', b'L', b'F', 0, 1, 2]),
+        SourceFile::from_bytes("latin1.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n".to_vec()),
+        good(),
+    ]);
+    let f = found(&r);
+    assert!(f.iter().any(|(n, _, rule)| n == "bin.yaml" && rule == "yaml-syntax"), "{f:?}");
+    assert!(f.iter().any(|(n, l, rule)| n == "latin1.yaml" && *l == 4 && rule == "yaml-syntax"), "{f:?}");
+    assert!(has(&r, "good.yaml", 9, "pv-reclaim-recycle"));
+}
+
+#[test]
+fn billion_laughs_is_bounded() {
+    let mut s = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lol\ndata:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..12 {
+        let p = i - 1;
+        s.push_str(&format!("  a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+    }
+    let start = std::time::Instant::now();
+    let r = run(vec![SourceFile::new("lol.yaml", s), good()]);
+    assert!(r.findings.iter().any(|f| f.rule == "yaml-syntax" && f.message.contains("billion laughs")));
+    assert!(has(&r, "good.yaml", 9, "pv-reclaim-recycle"));
+    assert!(start.elapsed().as_secs() < 30, "bounded time");
+}
+
+#[test]
+fn large_file_is_checked_with_correct_lines() {
+    // ~50 MB: 100k small documents; the last one has the problem.
+    let mut s = String::with_capacity(52 << 20);
+    let filler = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-NUM\ndata:\n  key: \"a value that makes the document a little bigger than it needs to be for realism, padding padding padding padding padding padding padding padding padding padding padding padding padding padding padding padding padding padding padding padding padding padding padding padding padding padding padding padding padding padding\"\n---\n";
+    let mut n = 0;
+    while s.len() < 50 << 20 {
+        s.push_str(&filler.replace("NUM", &n.to_string()));
+        n += 1;
+    }
+    let lines_before = s.lines().count() as u32;
+    s.push_str(GOOD);
+    let r = run(vec![SourceFile::new("big.yaml", s)]);
+    assert!(has(&r, "big.yaml", lines_before + 9, "pv-reclaim-recycle"), "{:?}", found(&r));
+    assert_eq!(r.summary.resources, n + 1);
+}
+
+#[test]
+fn bad_rule_files_are_located() {
+    let dir = std::env::temp_dir().join(format!("kvet-bad-rules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("my-rule.yaml"),
+        "id: my-rule\nseverity: warning\narea: custom\nsummary: s\ntarget: Object\ndeny: {type: 12}\nmessage: m\ndocs: d\nunknwon: 1\n",
+    )
+    .unwrap();
+    let err = Pack::load(&[dir.as_path()], &BTreeMap::new()).expect_err("bad rule file");
+    let f = &err.findings[0];
+    let file = err.sources.get(f.file);
+    assert_eq!(file.position(f.span.start).line, 9, "{}", f.message);
+    assert!(f.message.contains("unknwon"));
+    std::fs::write(
+        dir.join("my-rule.yaml"),
+        "id: my-rule\nseverity: warning\narea: custom\nsummary: s\ntarget: Object\ndeny: {type: 12}\nmessage: m\ndocs: d\n",
+    )
+    .unwrap();
+    let err = Pack::load(&[dir.as_path()], &BTreeMap::new()).expect_err("bad schema");
+    let f = &err.findings[0];
+    assert_eq!(err.sources.get(f.file).position(f.span.start).line, 6, "{}", f.message);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_config_is_located() {
+    let e = Config::parse(".kvet.yaml", "rules:\n  image-tag-latest: {severty: error}\n").expect_err("typo");
+    assert_eq!(e.sources.get(e.finding.file).position(e.finding.span.start).line, 2);
+    let e = Config::parse(".kvet.yaml", "defaultNamespace: [a\n").expect_err("syntax");
+    assert!(e.finding.message.contains("YAML"));
+}
