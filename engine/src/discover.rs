@@ -49,9 +49,17 @@ pub fn discover(paths: &[PathBuf], context: Option<&Path>, include: &[String], e
         include.as_ref().is_none_or(|g| g.is_match(&rel)) && exclude.as_ref().is_none_or(|g| !g.is_match(&rel))
     };
     let mut found: BTreeMap<PathBuf, Input> = BTreeMap::new();
+    // Canonical paths are only needed to match `--context` files with named ones; skip the syscalls otherwise.
+    let canonical = |p: &Path| -> PathBuf {
+        if context.is_some() {
+            std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+        } else {
+            p.to_path_buf()
+        }
+    };
     let walk = |root: &Path, reported: bool, found: &mut BTreeMap<PathBuf, Input>| -> Result<(), String> {
         if root.is_file() {
-            let key = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+            let key = canonical(root);
             let entry = found.entry(key).or_insert(Input { name: display(root), path: root.to_path_buf(), reported });
             entry.reported |= reported;
             if reported {
@@ -68,7 +76,7 @@ pub fn discover(paths: &[PathBuf], context: Option<&Path>, include: &[String], e
             if !entry.file_type().is_some_and(|t| t.is_file()) || !is_manifest_name(p) || !keep(p) {
                 continue;
             }
-            let key = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+            let key = canonical(p);
             let e = found.entry(key).or_insert(Input { name: display(p), path: p.to_path_buf(), reported });
             if reported && !e.reported {
                 e.reported = true;

@@ -144,16 +144,13 @@ impl SourceFile {
 }
 
 fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter_map(|(i, b)| (*b == b'\n').then_some(i))
+    memchr::memchr_iter(b'\n', bytes)
 }
 
 impl SourceFile {
     /// A file from raw bytes: invalid UTF-8 is replaced and noted; binary content (NUL bytes) is not parsed.
     pub fn from_bytes(name: impl Into<String>, bytes: Vec<u8>) -> Self {
-        if let Some(nul) = bytes.iter().position(|b| *b == 0) {
+        if let Some(nul) = memchr::memchr(0, &bytes) {
             let mut f = SourceFile::new(name, "");
             f.read_error = Some((0, format!("file looks binary (NUL byte at offset {nul}); it is not a YAML manifest")));
             return f;

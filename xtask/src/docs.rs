@@ -27,6 +27,11 @@ pub struct Rule {
     pub help: Option<String>,
     pub sources: Vec<String>,
     pub aliases: Vec<String>,
+    pub enabled: bool,
+    /// Parameters with their defaults (a JSON object; empty when the rule has none).
+    pub params: serde_json::Map<String, Value>,
+    /// The rule file in the repository (`rules/<area>/<id>.yaml`), when known.
+    pub file: Option<String>,
 }
 
 /// The fixture texts shown on a rule's page.
@@ -86,18 +91,23 @@ fn strings(value: &Value) -> Vec<String> {
     }
 }
 
-/// Severity as written on the page: the rule's own, or the distinct severities of its cases.
+/// Severity as written on the page: the distinct severities of the rule's cases (most severe first), else
+/// the rule's own.
 fn severity(rule: &Value) -> String {
-    let mut all = strings(&rule["severity"]);
-    if let Value::Array(cases) = &rule["cases"] {
-        for case in cases {
-            for s in strings(&case["severity"]) {
-                if !all.contains(&s) {
-                    all.push(s);
-                }
-            }
+    let mut all: Vec<String> = match &rule["cases"] {
+        Value::Array(cases) if !cases.is_empty() => {
+            cases.iter().flat_map(|c| strings(&c["severity"])).collect()
         }
-    }
+        _ => strings(&rule["severity"]),
+    };
+    let rank = |s: &String| {
+        ["error", "warning", "info"]
+            .iter()
+            .position(|r| r == s)
+            .unwrap_or(3)
+    };
+    all.sort_by_key(rank);
+    all.dedup();
     all.join(", ")
 }
 
@@ -120,6 +130,12 @@ pub fn parse_rules(json: &Value) -> Result<Vec<Rule>, TaskError> {
             help: text(&item["help"]),
             sources: strings(&item["sources"]),
             aliases: strings(&item["aliases"]),
+            enabled: item["enabled"].as_bool().unwrap_or(true),
+            params: item["params"].as_object().cloned().unwrap_or_default(),
+            file: text(&item["origin"]).and_then(|o| {
+                o.strip_prefix("<embedded>/")
+                    .map(|rest| format!("rules/{rest}"))
+            }),
             id,
         });
     }
@@ -210,6 +226,12 @@ pub fn render_page(rule: &Rule, example: &Example) -> String {
         rule.area,
         rule.since.as_deref().unwrap_or("—")
     ));
+    if !rule.enabled {
+        out.push_str(&format!(
+            "This rule is **disabled by default**; enable it with `kvet check --enable {id}` or in `.kvet.yaml` \
+             (`rules: {{{id}: {{enabled: true}}}}`).\n\n"
+        ));
+    }
     if !rule.aliases.is_empty() {
         let aliases: Vec<String> = rule.aliases.iter().map(|a| format!("`{a}`")).collect();
         out.push_str(&format!(
@@ -226,6 +248,17 @@ pub fn render_page(rule: &Rule, example: &Example) -> String {
         if !help.trim().is_empty() && !help.contains("{{") {
             out.push_str(&format!("**How to fix:** {}\n\n", help.trim()));
         }
+    }
+
+    if !rule.params.is_empty() {
+        out.push_str(
+            "## Parameters\n\nDefaults below; override them in `.kvet.yaml` under `rules: {",
+        );
+        out.push_str(&format!("{id}: {{params: …}}}}`.\n\n"));
+        let pretty =
+            serde_json::to_string_pretty(&Value::Object(rule.params.clone())).unwrap_or_default();
+        out.push_str(&fenced("json", &pretty));
+        out.push('\n');
     }
 
     out.push_str("## Example\n\n");
@@ -249,7 +282,8 @@ pub fn render_page(rule: &Rule, example: &Example) -> String {
 
     out.push_str("\n## Suppressing the finding\n\n");
     out.push_str(&format!(
-        "- On one line: add the comment `# kvet-ignore: {id}` to the line the finding points at.\n\
+        "- On one line: add the comment `# kvet-ignore: {id}` at the end of the line the finding points at, \
+         or alone on the line above it.\n\
          - In a whole file: add `# kvet-ignore-file: {id}` anywhere in the file.\n\
          - For one object: add the annotation `kvet.dev/ignore: \"{id}\"` to its `metadata.annotations` \
          (several ids separated by commas).\n\
@@ -259,13 +293,15 @@ pub fn render_page(rule: &Rule, example: &Example) -> String {
         "yaml",
         &format!("rules:\n  {id}:\n    enabled: false\n"),
     ));
-    out.push_str("\nAn ignore comment or annotation that suppresses nothing is reported, so stale suppressions do not pile up.\n");
 
     if !rule.sources.is_empty() {
         out.push_str("\n## Sources\n\n");
         for source in &rule.sources {
             out.push_str(&format!("- {}\n", source_item(source)));
         }
+    }
+    if let Some(file) = &rule.file {
+        out.push_str(&format!("\nRule definition: `{file}`.\n"));
     }
     out
 }
@@ -393,7 +429,8 @@ mod tests {
             {"id": "volume-unused", "severity": "warning", "area": "volumes", "summary": "a volume | unused",
              "docs": "Why.\n", "sources": ["kubernetes.io/docs/concepts/storage/volumes/", "S4"]},
             {"id": "access-modes-invalid", "severity": "error", "area": "storage", "summary": "bad modes",
-             "docs": "Why.", "cases": [{"severity": "error"}, {"severity": "warning"}]}
+             "docs": "Why.", "cases": [{"severity": "warning"}, {"severity": "error"}, {"severity": "error"}],
+             "origin": "<embedded>/storage/access-modes-invalid.yaml", "params": {"max": 3}, "enabled": false}
         ]);
         parse_rules(&json).unwrap()
     }
@@ -403,7 +440,17 @@ mod tests {
         let rules = rules();
         assert_eq!(rules[0].id, "access-modes-invalid");
         assert_eq!(rules[0].severity, "error, warning");
+        assert_eq!(
+            rules[0].file.as_deref(),
+            Some("rules/storage/access-modes-invalid.yaml")
+        );
         assert_eq!(rules[1].area, "volumes");
+        let page = render_page(&rules[0], &Example::default());
+        assert!(page.contains("**disabled by default**"));
+        assert!(page.contains("## Parameters"));
+        assert!(page.contains("\"max\": 3"));
+        assert!(page.contains("Rule definition: `rules/storage/access-modes-invalid.yaml`."));
+        assert!(page.contains("There is no failing fixture"));
     }
 
     #[test]

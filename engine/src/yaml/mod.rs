@@ -93,8 +93,9 @@ pub fn load(file: &SourceFile) -> Loaded {
             },
         }
     }
+    let exotic = problems::has_exotic_space(text);
     for doc in &mut out.documents {
-        if let Some(p) = problems::lost_indentation(file, doc) {
+        if let Some(p) = problems::lost_indentation(file, doc, exotic) {
             doc.flattened = true;
             out.problems.push(p);
         }
@@ -224,6 +225,11 @@ impl<'f> Builder<'f> {
                     }
                     let tag_str = tag.as_ref().map(|t| format!("{}{}", t.handle, t.suffix).into_boxed_str());
                     let value = scalar_value(&text, style, tag_str.as_deref());
+                    // The parser's span of a quoted scalar can run past the closing quote (into a comment).
+                    let end = match style {
+                        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => quoted_end(&self.file.text, start as usize).map_or(end, |e| e as u32),
+                        _ => end,
+                    };
                     let node = SpanNode {
                         span: Span { start, end },
                         key_span: None,
@@ -466,6 +472,25 @@ impl<'f> Builder<'f> {
             path: String::new(),
         });
     }
+}
+
+/// One past the closing quote of the quoted scalar starting at `start` (`''` and `\"` are escapes).
+fn quoted_end(text: &str, start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let quote = *bytes.get(start)?;
+    if quote != b'"' && quote != b'\'' {
+        return None;
+    }
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == b'"' => i += 2,
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b == quote => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 fn scalar_span(start: u32, end: u32) -> SpanNode {

@@ -14,6 +14,13 @@ const NESTED_ONLY: &[&str] = &[
     "persistentVolumeClaim", "storageClassName", "persistentVolumeReclaimPolicy", "volumeClaimTemplates",
 ];
 
+/// Whether `text` contains any character of [`is_exotic_space`] (memchr on their UTF-8 lead bytes).
+pub fn has_exotic_space(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    // Lead bytes are always character boundaries in valid UTF-8.
+    memchr::memchr3_iter(0xC2, 0xE2, 0xE3, bytes).any(|i| text[i..].chars().next().is_some_and(is_exotic_space))
+}
+
 /// Characters that look like spaces but are key characters to YAML.
 fn is_exotic_space(c: char) -> bool {
     matches!(c, '\u{00a0}' | '\u{2000}'..='\u{200b}' | '\u{3000}')
@@ -21,11 +28,11 @@ fn is_exotic_space(c: char) -> bool {
 
 /// Finds a flattened (lost-indentation) document: nested-only keys at the root while `metadata`/`spec` are
 /// null or missing, or keys that start with non-breaking/ideographic spaces.
-pub fn lost_indentation(file: &SourceFile, doc: &Document) -> Option<Problem> {
+pub fn lost_indentation(file: &SourceFile, doc: &Document, exotic_spaces: bool) -> Option<Problem> {
     let Value::Object(map) = &doc.value else { return None };
+    let _ = file;
     // (b) exotic spaces anywhere in a key of this document.
-    if let Some((span, key)) = find_exotic_key(&doc.value, &doc.spans) {
-        let _ = file;
+    if let Some((span, key)) = exotic_spaces.then(|| find_exotic_key(&doc.value, &doc.spans)).flatten() {
         return Some(Problem {
             rule: "yaml-lost-indentation",
             severity: Severity::Error,
@@ -40,22 +47,23 @@ pub fn lost_indentation(file: &SourceFile, doc: &Document) -> Option<Problem> {
         });
     }
     let empty = |k: &str| map.get(k).is_none_or(Value::is_null);
-    if !(empty("metadata") && empty("spec")) {
-        return None;
-    }
     let misplaced: Vec<(usize, &str)> = map
         .keys()
         .enumerate()
         .filter(|(_, k)| NESTED_ONLY.contains(&k.as_str()))
         .map(|(i, k)| (i, k.as_str()))
         .collect();
-    // A ConfigMap/Secret with `data` at the root is normal; require metadata to be explicitly broken or a
-    // spec-style key to be present.
-    let has_nested_signal = misplaced.iter().any(|(_, k)| *k != "name" && *k != "namespace" && *k != "labels" && *k != "annotations")
-        || map.get("metadata").is_some_and(Value::is_null);
-    if misplaced.is_empty() || !has_nested_signal {
+    let is_metadata_key = |k: &str| matches!(k, "name" | "labels" | "annotations" | "namespace");
+    // (a) metadata and spec both empty, with nested keys at the root (the fully flattened S0 case), or
+    // (a') `spec:` present but null while spec fields (containers, volumes, …) sit at the root.
+    let fully = empty("metadata")
+        && empty("spec")
+        && (misplaced.iter().any(|(_, k)| !is_metadata_key(k)) || map.get("metadata").is_some_and(Value::is_null));
+    let spec_only = map.get("spec").is_some_and(Value::is_null) && misplaced.iter().any(|(_, k)| !is_metadata_key(k));
+    if misplaced.is_empty() || !(fully || spec_only) {
         return None;
     }
+    let misplaced: Vec<(usize, &str)> = if fully { misplaced } else { misplaced.into_iter().filter(|(_, k)| !is_metadata_key(k)).collect() };
     let (first_idx, _) = misplaced[0];
     let node = &doc.spans.children[first_idx];
     let span = node.key_span.unwrap_or(node.span);
@@ -119,12 +127,16 @@ pub fn syntax_hint(file: &SourceFile, at: usize, info: &str) -> Option<String> {
             return Some(format!("line {ln} is a '{trimmed}' placeholder copied from documentation; remove it"));
         }
     }
-    let line = file.line_text(line_no);
+    let full_line = file.line_text(line_no);
+    // Ignore a trailing comment when looking at the value.
+    let line = full_line.find(" #").map_or(full_line, |i| &full_line[..i]);
     if let Some(colon) = line.find(": ") {
         let rest = &line[colon + 2..];
         let rest_trim = rest.trim_start();
         if let Some(c) = rest_trim.chars().next() {
-            if matches!(c, '{' | '[' | '*' | '&' | '!' | '%' | '@' | '`') && info.contains("did not find") {
+            if matches!(c, '{' | '[' | '*' | '&' | '!' | '%' | '@' | '`')
+                && (info.contains("did not find") || info.contains("unexpected character"))
+            {
                 return Some(format!("a value starting with '{c}' must be quoted"));
             }
         }
@@ -132,7 +144,11 @@ pub fn syntax_hint(file: &SourceFile, at: usize, info: &str) -> Option<String> {
             return Some("a plain value cannot contain ': '; quote the value".into());
         }
     }
-    if info.contains("could not find expected ':'") || info.contains("did not find expected key") {
+    if info.contains("could not find expected ':'")
+        || info.contains("did not find expected key")
+        || info.contains("invalid indentation")
+        || info.contains("simple key")
+    {
         // Block scalar whose content is not indented more than its key.
         for ln in (1..line_no).rev().take(20) {
             let l = file.line_text(ln).trim_end();

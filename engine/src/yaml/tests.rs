@@ -111,3 +111,12 @@ fn empty_input_has_nothing() {
     let (_, l) = load_str("# only a comment\n");
     assert!(l.documents.is_empty() && l.problems.is_empty());
 }
+
+#[test]
+fn quoted_scalar_span_stops_at_the_closing_quote() {
+    let (f, l) = load_str("a: \"66\\\"0\"  # comment\nb: 'it''s'  # c\n");
+    for (key, raw) in [("a", "\"66\\\"0\""), ("b", "'it''s'")] {
+        let n = l.documents[0].root().get(&parse_dotted(key).unwrap()).unwrap();
+        assert_eq!(&f.text[n.spans.span.start as usize..n.spans.span.end as usize], raw);
+    }
+}
