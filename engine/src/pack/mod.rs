@@ -19,8 +19,6 @@ pub use template::Template;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
-/// The check templates (code) a rule can name with `check:`.
-pub const CHECK_TEMPLATES: &[&str] = &["yaml", "identity", "removed-api", "volume-refs"];
 
 /// What a case tests.
 #[derive(Debug)]
@@ -433,8 +431,9 @@ fn compile_case(
         Cond::Assert(compile_schema("assert", a, params)?)
     } else {
         let name = cond.check.clone().unwrap_or_default();
-        if !CHECK_TEMPLATES.contains(&name.as_str()) {
-            return Err(("check", format!("unknown check template `{name}` (known: {})", CHECK_TEMPLATES.join(", "))));
+        if !crate::eval::checks::is_known(&name) {
+            let known: Vec<&str> = crate::eval::checks::TEMPLATES.iter().map(|(n, _)| *n).collect();
+            return Err(("check", format!("unknown check template `{name}` (known: {})", known.join(", "))));
         }
         Cond::Check(name)
     };
