@@ -156,7 +156,13 @@ impl Config {
                 Some(ver) => cfg.target_version = ver,
                 None => {
                     let span = locate(&[PathElem::Key("kubernetesVersion".into())]);
-                    return Err(error(file, span, format!("kubernetesVersion must be a quoted \"major.minor\" string such as \"1.34\", got {text}")));
+                    return Err(error(
+                        file,
+                        span,
+                        format!(
+                            "kubernetesVersion must be a quoted \"major.minor\" string such as \"1.34\", got {text}"
+                        ),
+                    ));
                 }
             }
         }
@@ -184,7 +190,8 @@ impl Config {
                     return Err(error(file, span, format!("invalid settings for rule `{key}`: {}", e.inner())));
                 }
             };
-            cfg.rules.insert(key, RuleSettings { enabled: entry.enabled, severity: entry.severity, params: entry.params });
+            cfg.rules
+                .insert(key, RuleSettings { enabled: entry.enabled, severity: entry.severity, params: entry.params });
         }
         for id in parsed.enable {
             cfg.rules.entry(id).or_default().enabled = Some(true);

@@ -41,7 +41,12 @@ fn display(path: &Path) -> String {
 
 /// Expands `paths` (files or directories) and, with `context`, every manifest under it (not reported unless
 /// also named in `paths`). Errors name paths that do not exist or bad globs.
-pub fn discover(paths: &[PathBuf], context: Option<&Path>, include: &[String], exclude: &[String]) -> Result<Vec<Input>, String> {
+pub fn discover(
+    paths: &[PathBuf],
+    context: Option<&Path>,
+    include: &[String],
+    exclude: &[String],
+) -> Result<Vec<Input>, String> {
     let include = globset(include)?;
     let exclude = globset(exclude)?;
     let keep = |p: &Path| {

@@ -96,12 +96,6 @@ pub struct Finding {
 impl Finding {
     /// Sort key: file, position, rule, message — independent of thread scheduling.
     pub fn sort_key(&self) -> (FileId, u32, u32, &str, &str) {
-        (
-            self.file,
-            self.span.start,
-            self.span.end,
-            self.rule.as_str(),
-            self.message.as_str(),
-        )
+        (self.file, self.span.start, self.span.end, self.rule.as_str(), self.message.as_str())
     }
 }

@@ -8,13 +8,40 @@ use serde_json::Value;
 
 /// Kinds that have no namespace.
 pub const CLUSTER_SCOPED: &[&str] = &[
-    "APIService", "CSIDriver", "CSINode", "CertificateSigningRequest", "ClusterIssuer", "ClusterRole",
-    "ClusterRoleBinding", "ComponentStatus", "CustomResourceDefinition", "DeviceClass", "FlowSchema", "IPAddress",
-    "IngressClass", "MutatingWebhookConfiguration", "Namespace", "Node", "PersistentVolume", "PodSecurityPolicy",
-    "PriorityClass", "PriorityLevelConfiguration", "RuntimeClass", "ServiceCIDR", "StorageClass",
-    "StorageVersionMigration", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-    "ValidatingWebhookConfiguration", "VolumeAttachment", "VolumeAttributesClass", "VolumeSnapshotClass",
-    "VolumeSnapshotContent", "ClusterPodMonitoring", "ClusterRules", "ClusterNodeMonitoring",
+    "APIService",
+    "CSIDriver",
+    "CSINode",
+    "CertificateSigningRequest",
+    "ClusterIssuer",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ComponentStatus",
+    "CustomResourceDefinition",
+    "DeviceClass",
+    "FlowSchema",
+    "IPAddress",
+    "IngressClass",
+    "MutatingWebhookConfiguration",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "PodSecurityPolicy",
+    "PriorityClass",
+    "PriorityLevelConfiguration",
+    "RuntimeClass",
+    "ServiceCIDR",
+    "StorageClass",
+    "StorageVersionMigration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration",
+    "VolumeAttachment",
+    "VolumeAttributesClass",
+    "VolumeSnapshotClass",
+    "VolumeSnapshotContent",
+    "ClusterPodMonitoring",
+    "ClusterRules",
+    "ClusterNodeMonitoring",
 ];
 
 /// Whether objects of `kind` are cluster-scoped.
@@ -156,7 +183,8 @@ fn visit(
     }
     if !missing.is_empty() {
         // Missing apiVersion/kind: the document's first line; missing name: the `metadata` key.
-        let anchor = if api_version.is_none() || kind.is_none() { None } else { node.child(&PathElem::Key("metadata".into())) };
+        let anchor =
+            if api_version.is_none() || kind.is_none() { None } else { node.child(&PathElem::Key("metadata".into())) };
         let span = anchor.map_or_else(|| first_line_span(&node), |n| n.spans.report_span(&file.text));
         problem(
             span,
@@ -185,12 +213,7 @@ fn visit(
         file: file_id,
         doc: doc_idx,
         base: base.clone(),
-        object: ObjectRef {
-            api_version,
-            kind,
-            namespace,
-            name: name.or(generate_name).unwrap_or_default().to_owned(),
-        },
+        object: ObjectRef { api_version, kind, namespace, name: name.or(generate_name).unwrap_or_default().to_owned() },
         group,
     });
 }

@@ -18,10 +18,7 @@ pub struct Span {
 impl Span {
     /// A span from `start` to `end` (byte offsets).
     pub fn new(start: usize, end: usize) -> Self {
-        Span {
-            start: start as u32,
-            end: end.max(start) as u32,
-        }
+        Span { start: start as u32, end: end.max(start) as u32 }
     }
     /// Length in bytes.
     pub fn len(&self) -> usize {
@@ -63,13 +60,7 @@ impl SourceFile {
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         line_starts.push(0);
         line_starts.extend(memchr_newlines(text.as_bytes()).map(|i| (i + 1) as u32));
-        SourceFile {
-            name: name.into(),
-            text,
-            reported: true,
-            read_error: None,
-            line_starts,
-        }
+        SourceFile { name: name.into(), text, reported: true, read_error: None, line_starts }
     }
 
     /// Number of lines (a trailing newline does not start a new line).
@@ -90,11 +81,7 @@ impl SourceFile {
 
     /// Byte offset one past the end of 1-based `line`, without its line break.
     pub fn line_end(&self, line: usize) -> usize {
-        let end = if line < self.line_starts.len() {
-            self.line_starts[line] as usize
-        } else {
-            self.text.len()
-        };
+        let end = if line < self.line_starts.len() { self.line_starts[line] as usize } else { self.text.len() };
         let bytes = self.text.as_bytes();
         let mut e = end;
         while e > self.line_start(line) && matches!(bytes[e - 1], b'\n' | b'\r') {
@@ -121,10 +108,7 @@ impl SourceFile {
             end -= 1;
         }
         let column = self.text[start..end].chars().count() as u32 + 1;
-        Position {
-            line: line_idx as u32 + 1,
-            column,
-        }
+        Position { line: line_idx as u32 + 1, column }
     }
 
     /// Byte offset of 1-based `line` and 0-based character column `col`.
@@ -152,7 +136,8 @@ impl SourceFile {
     pub fn from_bytes(name: impl Into<String>, bytes: Vec<u8>) -> Self {
         if let Some(nul) = memchr::memchr(0, &bytes) {
             let mut f = SourceFile::new(name, "");
-            f.read_error = Some((0, format!("file looks binary (NUL byte at offset {nul}); it is not a YAML manifest")));
+            f.read_error =
+                Some((0, format!("file looks binary (NUL byte at offset {nul}); it is not a YAML manifest")));
             return f;
         }
         match String::from_utf8(bytes) {
@@ -161,7 +146,12 @@ impl SourceFile {
                 let at = e.utf8_error().valid_up_to();
                 let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
                 let mut f = SourceFile::new(name, text);
-                f.read_error = Some((at, format!("file is not valid UTF-8 (invalid byte at offset {at}); Kubernetes manifests must be UTF-8")));
+                f.read_error = Some((
+                    at,
+                    format!(
+                        "file is not valid UTF-8 (invalid byte at offset {at}); Kubernetes manifests must be UTF-8"
+                    ),
+                ));
                 f
             }
         }
@@ -186,10 +176,7 @@ impl SourceMap {
     }
     /// All files in id order.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
     }
     /// Number of files.
     pub fn len(&self) -> usize {

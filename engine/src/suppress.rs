@@ -48,11 +48,7 @@ impl Directives {
 
 /// Rule ids listed in an object's `kvet.dev/ignore` annotation.
 pub fn annotation_ids(object: &serde_json::Value) -> Vec<String> {
-    object
-        .pointer("/metadata/annotations/kvet.dev~1ignore")
-        .and_then(|v| v.as_str())
-        .map(ids)
-        .unwrap_or_default()
+    object.pointer("/metadata/annotations/kvet.dev~1ignore").and_then(|v| v.as_str()).map(ids).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -4,7 +4,14 @@ use crate::yaml::PathElem;
 
 /// The kinds that carry a pod spec.
 pub const POD_KINDS: &[&str] = &[
-    "Pod", "Deployment", "ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet", "Job", "CronJob",
+    "Pod",
+    "Deployment",
+    "ReplicaSet",
+    "ReplicationController",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
     "PodTemplate",
 ];
 
@@ -12,7 +19,9 @@ pub const POD_KINDS: &[&str] = &[
 pub fn template_path(kind: &str) -> Option<Vec<PathElem>> {
     let keys: &[&str] = match kind {
         "Pod" => &[],
-        "Deployment" | "ReplicaSet" | "ReplicationController" | "StatefulSet" | "DaemonSet" | "Job" => &["spec", "template"],
+        "Deployment" | "ReplicaSet" | "ReplicationController" | "StatefulSet" | "DaemonSet" | "Job" => {
+            &["spec", "template"]
+        }
         "CronJob" => &["spec", "jobTemplate", "spec", "template"],
         "PodTemplate" => &["template"],
         _ => return None,

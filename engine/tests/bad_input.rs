@@ -53,7 +53,10 @@ fn tab_in_indentation() {
 
 #[test]
 fn duplicate_keys() {
-    let r = run(vec![SourceFile::new("dup.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: \"1\"\n  a: \"2\"\n")]);
+    let r = run(vec![SourceFile::new(
+        "dup.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: \"1\"\n  a: \"2\"\n",
+    )]);
     assert!(has(&r, "dup.yaml", 7, "yaml-duplicate-key"), "{:?}", found(&r));
     assert_eq!(r.findings[0].related.len(), 1);
 }
@@ -64,7 +67,12 @@ fn document_that_is_a_list_or_scalar_and_missing_identity() {
         "odd.yaml",
         "- a\n- b\n---\njust a string\n---\nkind: ConfigMap\nmetadata:\n  name: x\n---\napiVersion: v1\nkind: ConfigMap\n",
     )]);
-    let lines: Vec<u32> = r.findings.iter().filter(|f| f.rule == "manifest-identity").map(|f| r.sources.get(f.file).position(f.span.start).line).collect();
+    let lines: Vec<u32> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "manifest-identity")
+        .map(|f| r.sources.get(f.file).position(f.span.start).line)
+        .collect();
     assert_eq!(lines, vec![1, 4, 6, 10], "{:?}", found(&r));
 }
 
@@ -79,7 +87,10 @@ fn empty_file_has_no_findings() {
 fn binary_and_non_utf8_files() {
     let r = run(vec![
         SourceFile::from_bytes("bin.yaml", vec![0x7f, b'E', b'L', b'F', 0, 1, 2]),
-        SourceFile::from_bytes("latin1.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n".to_vec()),
+        SourceFile::from_bytes(
+            "latin1.yaml",
+            b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n".to_vec(),
+        ),
         good(),
     ]);
     let f = found(&r);

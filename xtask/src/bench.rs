@@ -12,8 +12,7 @@ use std::time::Duration;
 use crate::gen_corpus::{self, bench_dir, docs_for_name, shared_corpus};
 use crate::measure;
 use crate::util::{
-    build_kvet, describe_status, display_path, kvet_status_ok, manifest_files, repo_root, Args,
-    TaskError, TaskResult,
+    build_kvet, describe_status, display_path, kvet_status_ok, manifest_files, repo_root, Args, TaskError, TaskResult,
 };
 
 /// One measured configuration.
@@ -24,21 +23,9 @@ struct Mode {
 }
 
 const MODES: [Mode; 3] = [
-    Mode {
-        label: "check, 1 thread",
-        jobs: "1",
-        parse_only: false,
-    },
-    Mode {
-        label: "check, 2 threads",
-        jobs: "2",
-        parse_only: false,
-    },
-    Mode {
-        label: "parse-only, 2 threads",
-        jobs: "2",
-        parse_only: true,
-    },
+    Mode { label: "check, 1 thread", jobs: "1", parse_only: false },
+    Mode { label: "check, 2 threads", jobs: "2", parse_only: false },
+    Mode { label: "parse-only, 2 threads", jobs: "2", parse_only: true },
 ];
 
 /// Results of one configuration on one corpus.
@@ -78,10 +65,7 @@ pub fn run(mut args: Args) -> TaskResult {
         if !ensure_corpus(corpus)? {
             continue;
         }
-        eprintln!(
-            "xtask bench: {} ({runs} runs per configuration)",
-            display_path(corpus)
-        );
+        eprintln!("xtask bench: {} ({runs} runs per configuration)", display_path(corpus));
         results.push(bench_corpus(&kvet, corpus, runs)?);
     }
     if results.is_empty() {
@@ -101,25 +85,15 @@ fn ensure_corpus(corpus: &Path) -> Result<bool, TaskError> {
     if corpus.is_dir() {
         return Ok(true);
     }
-    let name = corpus
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
+    let name = corpus.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     if let Some(docs) = docs_for_name(name) {
         gen_corpus::write_corpus(docs, corpus)?;
         return Ok(true);
     }
-    if let Some(copies) = name
-        .strip_prefix("shared-x")
-        .and_then(|k| k.parse::<usize>().ok())
-    {
+    if let Some(copies) = name.strip_prefix("shared-x").and_then(|k| k.parse::<usize>().ok()) {
         let source = shared_corpus();
         if !source.is_dir() {
-            eprintln!(
-                "xtask bench: skipping {}: {} does not exist",
-                display_path(corpus),
-                source.display()
-            );
+            eprintln!("xtask bench: skipping {}: {} does not exist", display_path(corpus), source.display());
             return Ok(false);
         }
         gen_corpus::copy_corpus(&source, copies, corpus)?;
@@ -147,14 +121,7 @@ fn measured_run(kvet: &Path, corpus: &Path, mode: &Mode) -> Result<measure::Meas
         .map_err(|e| TaskError::new(format!("cannot run {}: {e}", kvet.display())))?;
     if !kvet_status_ok(&measured.status) {
         let stderr = String::from_utf8_lossy(&measured.stderr);
-        let tail: Vec<&str> = stderr
-            .lines()
-            .rev()
-            .take(20)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
+        let tail: Vec<&str> = stderr.lines().rev().take(20).collect::<Vec<_>>().into_iter().rev().collect();
         return Err(TaskError::new(format!(
             "kvet check {} ({}) failed: {}\n{}",
             corpus.display(),
@@ -168,17 +135,11 @@ fn measured_run(kvet: &Path, corpus: &Path, mode: &Mode) -> Result<measure::Meas
 
 fn bench_corpus(kvet: &Path, corpus: &Path, runs: usize) -> Result<CorpusResult, TaskError> {
     let files = manifest_files(corpus)?;
-    let bytes = files
-        .iter()
-        .map(|f| f.metadata().map(|m| m.len()).unwrap_or(0))
-        .sum();
+    let bytes = files.iter().map(|f| f.metadata().map(|m| m.len()).unwrap_or(0)).sum();
 
     let warm_up = measured_run(kvet, corpus, &MODES[0])?;
     let json: serde_json::Value = serde_json::from_slice(&warm_up.stdout).map_err(|e| {
-        TaskError::new(format!(
-            "kvet check --format json printed invalid JSON for {}: {e}",
-            corpus.display()
-        ))
+        TaskError::new(format!("kvet check --format json printed invalid JSON for {}: {e}", corpus.display()))
     })?;
     let summary = |key: &str| json["summary"][key].as_u64().unwrap_or(0);
     let documents = summary("documents");
@@ -187,12 +148,7 @@ fn bench_corpus(kvet: &Path, corpus: &Path, runs: usize) -> Result<CorpusResult,
     for round in 0..runs {
         for (index, mode) in MODES.iter().enumerate() {
             let measured = measured_run(kvet, corpus, mode)?;
-            eprintln!(
-                "  run {}/{runs} {:<22} {:>9.1} ms",
-                round + 1,
-                mode.label,
-                measured.wall.as_secs_f64() * 1e3
-            );
+            eprintln!("  run {}/{runs} {:<22} {:>9.1} ms", round + 1, mode.label, measured.wall.as_secs_f64() * 1e3);
             samples[index].push((measured.wall, measured.max_rss));
         }
     }
@@ -245,25 +201,15 @@ fn thousands(value: u64) -> String {
 }
 
 fn command_output(program: &Path, args: &[&str]) -> Option<String> {
-    let output = Command::new(program)
-        .args(args)
-        .current_dir(repo_root())
-        .output()
-        .ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+    let output = Command::new(program).args(args).current_dir(repo_root()).output().ok()?;
+    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
 }
 
 fn render(kvet: &Path, runs: usize, results: &[CorpusResult]) -> String {
-    let version =
-        command_output(kvet, &["--version"]).unwrap_or_else(|| "kvet (unknown version)".into());
-    let commit = command_output(Path::new("git"), &["describe", "--always", "--dirty"])
-        .unwrap_or_else(|| "unknown".into());
-    let cpus = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+    let version = command_output(kvet, &["--version"]).unwrap_or_else(|| "kvet (unknown version)".into());
+    let commit =
+        command_output(Path::new("git"), &["describe", "--always", "--dirty"]).unwrap_or_else(|| "unknown".into());
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let mut out = String::new();
     let _ = writeln!(out, "# kvet benchmark results\n");
     let _ = writeln!(
@@ -290,13 +236,14 @@ fn render(kvet: &Path, runs: usize, results: &[CorpusResult]) -> String {
                 m.max.as_secs_f64() * 1e3,
                 thousands((r.documents as f64 / seconds).round() as u64),
                 r.bytes as f64 / 1e6 / seconds,
-                m.max_rss
-                    .map(|b| format!("{:.1}", b as f64 / 1_048_576.0))
-                    .unwrap_or_else(|| "n/a".into()),
+                m.max_rss.map(|b| format!("{:.1}", b as f64 / 1_048_576.0)).unwrap_or_else(|| "n/a".into()),
             );
         }
     }
-    let _ = writeln!(out, "\n| corpus | findings (errors / warnings / infos) | speed-up 1 → 2 threads | check ÷ parse-only (2 threads) |");
+    let _ = writeln!(
+        out,
+        "\n| corpus | findings (errors / warnings / infos) | speed-up 1 → 2 threads | check ÷ parse-only (2 threads) |"
+    );
     let _ = writeln!(out, "|---|---:|---:|---:|");
     for r in results {
         let secs = |i: usize| r.modes[i].median.as_secs_f64().max(1e-9);

@@ -18,31 +18,13 @@ pub fn run(args: Args) -> TaskResult {
     args.finish()?;
     type Step = (&'static str, fn() -> TaskResult);
     let steps: [Step; 5] = [
-        ("cargo fmt --all -- --check", || {
-            cargo_step(&["fmt", "--all", "--", "--check"])
+        ("cargo fmt --all -- --check", || cargo_step(&["fmt", "--all", "--", "--check"])),
+        ("cargo clippy --workspace --all-targets -- -D warnings", || {
+            cargo_step(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
         }),
-        (
-            "cargo clippy --workspace --all-targets -- -D warnings",
-            || {
-                cargo_step(&[
-                    "clippy",
-                    "--workspace",
-                    "--all-targets",
-                    "--",
-                    "-D",
-                    "warnings",
-                ])
-            },
-        ),
-        ("cargo test --workspace", || {
-            cargo_step(&["test", "--workspace"])
-        }),
-        ("cargo xtask fixtures", || {
-            fixtures::run(Args::new(Vec::new()))
-        }),
-        ("cargo xtask docs --check", || {
-            docs::run(Args::new(vec!["--check".to_string()]))
-        }),
+        ("cargo test --workspace", || cargo_step(&["test", "--workspace"])),
+        ("cargo xtask fixtures", || fixtures::run(Args::new(Vec::new()))),
+        ("cargo xtask docs --check", || docs::run(Args::new(vec!["--check".to_string()]))),
     ];
     for (index, (name, step)) in steps.iter().enumerate() {
         println!("==> [{}/{}] {name}", index + 1, steps.len());
@@ -52,12 +34,7 @@ pub fn run(args: Args) -> TaskResult {
                 eprintln!("xtask ci: `{name}` failed");
                 return Ok(false);
             }
-            Err(error) => {
-                return Err(TaskError {
-                    message: format!("`{name}` failed: {}", error.message),
-                    ..error
-                })
-            }
+            Err(error) => return Err(TaskError { message: format!("`{name}` failed: {}", error.message), ..error }),
         }
     }
     println!("==> all {} CI steps passed", steps.len());

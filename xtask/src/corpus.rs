@@ -10,10 +10,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::util::{
-    build_kvet, describe_status, display_path, kvet_status_ok, repo_root, Args, TaskError,
-    TaskResult,
-};
+use crate::util::{build_kvet, describe_status, display_path, kvet_status_ok, repo_root, Args, TaskError, TaskResult};
 
 /// The corpus path as given to kvet, relative to the repository root.
 const CORPUS: &str = "../shared/corpus";
@@ -52,11 +49,8 @@ pub fn run(mut args: Args) -> TaskResult {
             String::from_utf8_lossy(&output.stderr)
         )));
     }
-    let report: Value = serde_json::from_slice(&output.stdout).map_err(|e| {
-        TaskError::new(format!(
-            "kvet check --format json printed invalid JSON: {e}"
-        ))
-    })?;
+    let report: Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| TaskError::new(format!("kvet check --format json printed invalid JSON: {e}")))?;
     let counts = count(&report);
     print!("{}", table(&counts));
 
@@ -71,10 +65,7 @@ pub fn run(mut args: Args) -> TaskResult {
             .map(|v| from_json(&v))
             .map_err(|e| TaskError::new(format!("{}: {e}", display_path(&path))))?,
         Err(_) => {
-            eprintln!(
-                "no baseline at {}: run `cargo xtask corpus --bless`",
-                display_path(&path)
-            );
+            eprintln!("no baseline at {}: run `cargo xtask corpus --bless`", display_path(&path));
             return Ok(false);
         }
     };
@@ -83,10 +74,7 @@ pub fn run(mut args: Args) -> TaskResult {
         println!("counts match {}", display_path(&path));
         return Ok(true);
     }
-    println!(
-        "\ndifferences from {} (baseline → now):",
-        display_path(&path)
-    );
+    println!("\ndifferences from {} (baseline → now):", display_path(&path));
     for line in &differences {
         println!("  {line}");
     }
@@ -104,23 +92,15 @@ pub fn count(report: &Value) -> Counts {
     for diagnostic in report["diagnostics"].as_array().into_iter().flatten() {
         let rule = diagnostic["rule"].as_str().unwrap_or("?").to_string();
         let severity = diagnostic["severity"].as_str().unwrap_or("?").to_string();
-        *counts
-            .rules
-            .entry(rule)
-            .or_default()
-            .entry(severity)
-            .or_default() += 1;
+        *counts.rules.entry(rule).or_default().entry(severity).or_default() += 1;
     }
     counts
 }
 
 /// The baseline file: sorted keys, one rule per entry, trailing newline.
 pub fn to_json(counts: &Counts) -> String {
-    let rules: serde_json::Map<String, Value> = counts
-        .rules
-        .iter()
-        .map(|(rule, severities)| (rule.clone(), json!(severities)))
-        .collect();
+    let rules: serde_json::Map<String, Value> =
+        counts.rules.iter().map(|(rule, severities)| (rule.clone(), json!(severities))).collect();
     let value = json!({
         "corpus": CORPUS,
         "files": counts.files,
@@ -153,10 +133,7 @@ pub fn from_json(value: &Value) -> Counts {
 /// One line per count that differs.
 pub fn diff(baseline: &Counts, now: &Counts) -> Vec<String> {
     let mut lines = Vec::new();
-    for (what, old, new) in [
-        ("files", baseline.files, now.files),
-        ("documents", baseline.documents, now.documents),
-    ] {
+    for (what, old, new) in [("files", baseline.files, now.files), ("documents", baseline.documents, now.documents)] {
         if old != new {
             lines.push(format!("{what}: {old} → {new}"));
         }
@@ -172,20 +149,12 @@ pub fn diff(baseline: &Counts, now: &Counts) -> Vec<String> {
         }
     }
     keys.sort();
-    let get = |c: &Counts, rule: &str, severity: &str| {
-        c.rules
-            .get(rule)
-            .and_then(|s| s.get(severity))
-            .copied()
-            .unwrap_or(0)
-    };
+    let get =
+        |c: &Counts, rule: &str, severity: &str| c.rules.get(rule).and_then(|s| s.get(severity)).copied().unwrap_or(0);
     for (rule, severity) in keys {
         let (old, new) = (get(baseline, rule, severity), get(now, rule, severity));
         if old != new {
-            lines.push(format!(
-                "{rule} ({severity}): {old} → {new} ({:+})",
-                new as i64 - old as i64
-            ));
+            lines.push(format!("{rule} ({severity}): {old} → {new} ({:+})", new as i64 - old as i64));
         }
     }
     lines
@@ -200,24 +169,13 @@ pub fn table(counts: &Counts) -> String {
     let mut totals = [0u64; 4];
     for (rule, severities) in &counts.rules {
         let n = |s: &str| severities.get(s).copied().unwrap_or(0);
-        let row = [
-            n("error"),
-            n("warning"),
-            n("info"),
-            severities.values().sum(),
-        ];
+        let row = [n("error"), n("warning"), n("info"), severities.values().sum()];
         for (total, v) in totals.iter_mut().zip(row) {
             *total += v;
         }
-        out.push_str(&format!(
-            "| {rule} | {} | {} | {} | {} |\n",
-            row[0], row[1], row[2], row[3]
-        ));
+        out.push_str(&format!("| {rule} | {} | {} | {} | {} |\n", row[0], row[1], row[2], row[3]));
     }
-    out.push_str(&format!(
-        "| **total** | {} | {} | {} | {} |\n",
-        totals[0], totals[1], totals[2], totals[3]
-    ));
+    out.push_str(&format!("| **total** | {} | {} | {} | {} |\n", totals[0], totals[1], totals[2], totals[3]));
     out
 }
 
@@ -245,11 +203,7 @@ mod tests {
 
         let mut changed = count(&report);
         changed.rules.remove("pv-reclaim-recycle");
-        changed
-            .rules
-            .entry("volume-unused".into())
-            .or_default()
-            .insert("warning".into(), 1);
+        changed.rules.entry("volume-unused".into()).or_default().insert("warning".into(), 1);
         changed.documents = 6;
         assert_eq!(
             diff(&counts, &changed),

@@ -11,10 +11,7 @@ pub fn run(args: Args) -> TaskResult {
         return Ok(true);
     }
     Err(TaskError::with_code(
-        format!(
-            "kvet test fixtures --coverage: {}",
-            describe_status(&status)
-        ),
+        format!("kvet test fixtures --coverage: {}", describe_status(&status)),
         status.code().filter(|c| (1..=255).contains(c)).unwrap_or(1),
     ))
 }

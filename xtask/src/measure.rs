@@ -32,10 +32,7 @@ fn drain(mut reader: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> 
 
 /// Spawns `command` with piped stdout/stderr, waits for it, and measures it.
 pub fn run(command: &mut Command) -> io::Result<Measured> {
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let start = Instant::now();
     let mut child = command.spawn()?;
     let stdout = drain(child.stdout.take().expect("stdout is piped"));
@@ -65,13 +62,8 @@ fn wait(child: &mut std::process::Child) -> io::Result<(ExitStatus, Option<u64>)
         let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
         if reaped == pid {
             // Linux reports ru_maxrss in KiB, macOS in bytes.
-            let max_rss = u64::try_from(usage.ru_maxrss).ok().map(|v| {
-                if cfg!(target_os = "macos") {
-                    v
-                } else {
-                    v * 1024
-                }
-            });
+            let max_rss =
+                u64::try_from(usage.ru_maxrss).ok().map(|v| if cfg!(target_os = "macos") { v } else { v * 1024 });
             return Ok((ExitStatus::from_raw(status), max_rss));
         }
         let error = io::Error::last_os_error();
@@ -92,8 +84,7 @@ mod tests {
 
     #[test]
     fn measures_a_child_and_its_output() {
-        let measured =
-            run(Command::new("sh").args(["-c", "echo out; echo err >&2; exit 3"])).unwrap();
+        let measured = run(Command::new("sh").args(["-c", "echo out; echo err >&2; exit 3"])).unwrap();
         assert_eq!(measured.status.code(), Some(3));
         assert_eq!(measured.stdout, b"out\n");
         assert_eq!(measured.stderr, b"err\n");

@@ -94,9 +94,6 @@ mod tests {
         }
         assert!(seen.iter().all(|s| *s), "every value of 0..10 occurs");
         let hits = (0..10_000).filter(|_| rng.percent(10)).count();
-        assert!(
-            (800..1200).contains(&hits),
-            "10% ≈ 1000 of 10000, got {hits}"
-        );
+        assert!((800..1200).contains(&hits), "10% ≈ 1000 of 10000, got {hits}");
     }
 }

@@ -19,29 +19,17 @@ pub struct TaskError {
 impl TaskError {
     /// A failure with exit status 1.
     pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            code: 1,
-            show_usage: false,
-        }
+        Self { message: message.into(), code: 1, show_usage: false }
     }
 
     /// A failure that ends the task with exit status `code`.
     pub fn with_code(message: impl Into<String>, code: i32) -> Self {
-        Self {
-            message: message.into(),
-            code,
-            show_usage: false,
-        }
+        Self { message: message.into(), code, show_usage: false }
     }
 
     /// A usage error (exit status 2).
     pub fn usage(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            code: 2,
-            show_usage: true,
-        }
+        Self { message: message.into(), code: 2, show_usage: true }
     }
 }
 
@@ -120,9 +108,7 @@ impl Args {
             None => Ok(None),
             Some(text) => match text.replace('_', "").parse::<usize>() {
                 Ok(n) if n > 0 => Ok(Some(n)),
-                _ => Err(TaskError::usage(format!(
-                    "{name} expects a positive integer, got `{text}`"
-                ))),
+                _ => Err(TaskError::usage(format!("{name} expects a positive integer, got `{text}`"))),
             },
         }
     }
@@ -132,10 +118,7 @@ impl Args {
         if self.rest.is_empty() {
             Ok(())
         } else {
-            Err(TaskError::usage(format!(
-                "unexpected argument(s): {}",
-                self.rest.join(" ")
-            )))
+            Err(TaskError::usage(format!("unexpected argument(s): {}", self.rest.join(" "))))
         }
     }
 }
@@ -143,10 +126,7 @@ impl Args {
 /// The repository root (the parent of the xtask package).
 pub fn repo_root() -> PathBuf {
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| manifest_dir.to_path_buf())
+    manifest_dir.parent().map(Path::to_path_buf).unwrap_or_else(|| manifest_dir.to_path_buf())
 }
 
 /// The shared folder next to the repository (`../shared`).
@@ -167,9 +147,7 @@ pub fn target_dir() -> PathBuf {
             if dir.is_absolute() {
                 dir
             } else {
-                std::env::current_dir()
-                    .map(|cwd| cwd.join(&dir))
-                    .unwrap_or(dir)
+                std::env::current_dir().map(|cwd| cwd.join(&dir)).unwrap_or(dir)
             }
         }
         _ => repo_root().join("target"),
@@ -185,18 +163,11 @@ pub fn build_kvet() -> Result<PathBuf, TaskError> {
         .status()
         .map_err(|e| TaskError::new(format!("cannot run cargo: {e}")))?;
     if !status.success() {
-        return Err(TaskError::new(format!(
-            "cargo build --release -p kvet failed ({status})"
-        )));
+        return Err(TaskError::new(format!("cargo build --release -p kvet failed ({status})")));
     }
-    let binary = target_dir()
-        .join("release")
-        .join(format!("kvet{}", std::env::consts::EXE_SUFFIX));
+    let binary = target_dir().join("release").join(format!("kvet{}", std::env::consts::EXE_SUFFIX));
     if !binary.is_file() {
-        return Err(TaskError::new(format!(
-            "the build succeeded but {} does not exist",
-            binary.display()
-        )));
+        return Err(TaskError::new(format!("the build succeeded but {} does not exist", binary.display())));
     }
     Ok(binary)
 }
@@ -232,10 +203,7 @@ pub fn describe_status(status: &ExitStatus) -> String {
 /// The path relative to the repository root when it lies inside it (for readable output).
 pub fn display_path(path: &Path) -> String {
     let root = repo_root();
-    path.strip_prefix(&root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    path.strip_prefix(&root).unwrap_or(path).display().to_string()
 }
 
 /// Files under `dir` (recursively) whose extension kvet reads (`yaml`, `yml`, `json`), sorted.
@@ -250,10 +218,7 @@ pub fn manifest_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             if file_type.is_dir() {
                 stack.push(path);
             } else if file_type.is_file()
-                && matches!(
-                    path.extension().and_then(OsStr::to_str),
-                    Some("yaml" | "yml" | "json")
-                )
+                && matches!(path.extension().and_then(OsStr::to_str), Some("yaml" | "yml" | "json"))
             {
                 found.push(path);
             }

@@ -97,7 +97,8 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
             }
             let name = &sources.get(r.file).name;
             let dir = name.rsplit_once('/').map_or("", |(d, _)| d);
-            let key = (dir, r.group.as_str(), r.object.kind.as_str(), r.object.namespace.as_deref(), r.object.name.as_str());
+            let key =
+                (dir, r.group.as_str(), r.object.kind.as_str(), r.object.namespace.as_deref(), r.object.name.as_str());
             match seen.get(&key) {
                 None => {
                     seen.insert(key, r);
@@ -113,7 +114,8 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
 
     // Rules × objects, in parallel.
     let active: Vec<&Rule> = pack.rules().iter().filter(|r| r.enabled).collect();
-    let units: Vec<(&LoadedFile, &Resource)> = loaded.iter().flat_map(|lf| lf.resources.iter().map(move |r| (lf, r))).collect();
+    let units: Vec<(&LoadedFile, &Resource)> =
+        loaded.iter().flat_map(|lf| lf.resources.iter().map(move |r| (lf, r))).collect();
     let mut evaluated: Vec<Finding> = units
         .par_iter()
         .flat_map_iter(|(lf, r)| {
@@ -203,13 +205,22 @@ fn object_annotation_matches(
 
 /// A loader problem as a finding of `rule`, worded by the rule's case `case_id` (or its first case), whose
 /// templates see the loader's text as `{{check.message}}` and `{{check.help}}`.
-fn problem_finding(rule: &Rule, file: FileId, p: &Problem, object: Option<ObjectRef>, case_id: Option<&str>) -> Finding {
-    let case = case_id
-        .and_then(|id| rule.cases.iter().find(|c| c.id.as_deref() == Some(id)))
-        .or_else(|| rule.cases.first());
+fn problem_finding(
+    rule: &Rule,
+    file: FileId,
+    p: &Problem,
+    object: Option<ObjectRef>,
+    case_id: Option<&str>,
+) -> Finding {
+    let case =
+        case_id.and_then(|id| rule.cases.iter().find(|c| c.id.as_deref() == Some(id))).or_else(|| rule.cases.first());
     let vars = ProblemVars { message: &p.message, help: p.help.as_deref() };
     let message = case.map(|c| c.message.render(&vars)).filter(|m| !m.is_empty()).unwrap_or_else(|| p.message.clone());
-    let help = case.and_then(|c| c.help.as_ref()).map(|h| h.render(&vars)).filter(|h| !h.is_empty()).or_else(|| p.help.clone());
+    let help = case
+        .and_then(|c| c.help.as_ref())
+        .map(|h| h.render(&vars))
+        .filter(|h| !h.is_empty())
+        .or_else(|| p.help.clone());
     Finding {
         rule: rule.id.clone(),
         severity: case.map_or(rule.severity, |c| c.severity),
@@ -239,7 +250,13 @@ impl Vars for ProblemVars<'_> {
     }
 }
 
-fn duplicate_finding(rule: &Rule, sources: &SourceMap, loaded: &[LoadedFile], first: &Resource, second: &Resource) -> Finding {
+fn duplicate_finding(
+    rule: &Rule,
+    sources: &SourceMap,
+    loaded: &[LoadedFile],
+    first: &Resource,
+    second: &Resource,
+) -> Finding {
     let span_of = |r: &Resource| {
         let doc = &loaded[r.file.0 as usize].documents[r.doc];
         let node = r.node(doc);
@@ -254,7 +271,13 @@ fn duplicate_finding(rule: &Rule, sources: &SourceMap, loaded: &[LoadedFile], fi
     let message = if first.file == second.file {
         format!("{} {ns}{} is defined twice (documents {} and {})", o.kind, o.name, doc_of(first), doc_of(second))
     } else {
-        format!("{} {ns}{} is defined twice (document {} of {first_file} and document {} of {second_file})", o.kind, o.name, doc_of(first), doc_of(second))
+        format!(
+            "{} {ns}{} is defined twice (document {} of {first_file} and document {} of {second_file})",
+            o.kind,
+            o.name,
+            doc_of(first),
+            doc_of(second)
+        )
     };
     let problem = Problem {
         rule: "manifest-identity",
@@ -280,7 +303,9 @@ fn target_roots<'d>(target: Target, kind: &str, object: Located<'d>) -> Vec<(Vec
     match target {
         Target::Object => vec![(Vec::new(), object)],
         Target::PodTemplate => at(crate::workload::template_path(kind)).into_iter().collect(),
-        Target::PodSpec => at(crate::workload::pod_spec_path(kind)).into_iter().filter(|(_, n)| n.value.is_object()).collect(),
+        Target::PodSpec => {
+            at(crate::workload::pod_spec_path(kind)).into_iter().filter(|(_, n)| n.value.is_object()).collect()
+        }
         Target::Container => {
             let Some((spec_path, spec)) = at(crate::workload::pod_spec_path(kind)) else { return Vec::new() };
             let mut out = Vec::new();
@@ -312,7 +337,14 @@ struct Ctx<'a> {
     config: &'a Config,
 }
 
-fn evaluate_rule(rule: &Rule, file: &SourceFile, doc: &Document, resource: &Resource, config: &Config, out: &mut Vec<Finding>) {
+fn evaluate_rule(
+    rule: &Rule,
+    file: &SourceFile,
+    doc: &Document,
+    resource: &Resource,
+    config: &Config,
+    out: &mut Vec<Finding>,
+) {
     let object = resource.node(doc);
     let ctx = Ctx { rule, file, resource, object, config };
     for case in &rule.cases {
@@ -351,9 +383,23 @@ fn scalar_view(file: &SourceFile, node: Located<'_>) -> Option<Value> {
 fn evaluate_case(ctx: &Ctx<'_>, case: &Case, root_path: &[PathElem], root: Located<'_>, out: &mut Vec<Finding>) {
     if let Cond::Check(name) = &case.cond {
         for hit in checks::run(name, &ctx.rule.params, ctx.object.value, root, ctx.config) {
-            let chosen = hit.case.as_deref().and_then(|id| ctx.rule.cases.iter().find(|c| c.id.as_deref() == Some(id))).unwrap_or(case);
+            let chosen = hit
+                .case
+                .as_deref()
+                .and_then(|id| ctx.rule.cases.iter().find(|c| c.id.as_deref() == Some(id)))
+                .unwrap_or(case);
             let (node, _) = root.descend(&hit.path);
-            let vars = EvalVars { ctx, case: chosen, node, target: root, at: node, key: None, path: join(root_path, &hit.path), error: None, check: &hit.vars };
+            let vars = EvalVars {
+                ctx,
+                case: chosen,
+                node,
+                target: root,
+                at: node,
+                key: None,
+                path: join(root_path, &hit.path),
+                error: None,
+                check: &hit.vars,
+            };
             out.push(make_finding(ctx, chosen, &vars, node));
         }
         return;
@@ -396,7 +442,17 @@ fn evaluate_case(ctx: &Ctx<'_>, case: &Case, root_path: &[PathElem], root: Locat
                     let (at_node, n) = node.descend(&case.at);
                     let mut full = sel_path.clone();
                     full.extend(case.at[..n].iter().cloned());
-                    let vars = EvalVars { ctx, case, node, target: root, at: at_node, key: key.clone(), path: join(root_path, &full), error: None, check: &empty };
+                    let vars = EvalVars {
+                        ctx,
+                        case,
+                        node,
+                        target: root,
+                        at: at_node,
+                        key: key.clone(),
+                        path: join(root_path, &full),
+                        error: None,
+                        check: &empty,
+                    };
                     out.push(make_finding(ctx, case, &vars, at_node));
                 }
             }
@@ -428,7 +484,17 @@ fn evaluate_case(ctx: &Ctx<'_>, case: &Case, root_path: &[PathElem], root: Locat
                     let mut full = sel_path.clone();
                     full.extend(rel[..n].iter().cloned());
                     let msg = err.to_string();
-                    let vars = EvalVars { ctx, case, node, target: root, at: at_node, key: key.clone(), path: join(root_path, &full), error: Some(msg), check: &empty };
+                    let vars = EvalVars {
+                        ctx,
+                        case,
+                        node,
+                        target: root,
+                        at: at_node,
+                        key: key.clone(),
+                        path: join(root_path, &full),
+                        error: Some(msg),
+                        check: &empty,
+                    };
                     out.push(make_finding(ctx, case, &vars, at_node));
                 }
             }

@@ -50,11 +50,7 @@ impl Diff {
             let _ = writeln!(out, "missing: {}:{} {}", m.file, m.line, m.rule);
         }
         for u in &self.unexpected {
-            let _ = writeln!(
-                out,
-                "unexpected: {}:{} {} ({})",
-                u.file, u.line, u.rule, u.message
-            );
+            let _ = writeln!(out, "unexpected: {}:{} {} ({})", u.file, u.line, u.rule, u.message);
         }
         out
     }
@@ -65,9 +61,7 @@ impl Diff {
 pub fn compare(expected: &[Expected], actual: &[Actual]) -> Diff {
     let mut want: BTreeMap<(&str, u32, &str), usize> = BTreeMap::new();
     for e in expected {
-        *want
-            .entry((e.file.as_str(), e.line, e.rule.as_str()))
-            .or_default() += 1;
+        *want.entry((e.file.as_str(), e.line, e.rule.as_str())).or_default() += 1;
     }
     let mut actual: Vec<&Actual> = actual.iter().collect();
     actual.sort();
@@ -81,17 +75,10 @@ pub fn compare(expected: &[Expected], actual: &[Actual]) -> Diff {
     let mut missing = Vec::new();
     for ((file, line, rule), n) in want {
         for _ in 0..n {
-            missing.push(Expected {
-                file: file.to_string(),
-                line,
-                rule: rule.to_string(),
-            });
+            missing.push(Expected { file: file.to_string(), line, rule: rule.to_string() });
         }
     }
-    Diff {
-        missing,
-        unexpected,
-    }
+    Diff { missing, unexpected }
 }
 
 #[cfg(test)]
@@ -99,19 +86,10 @@ mod tests {
     use super::*;
 
     fn e(file: &str, line: u32, rule: &str) -> Expected {
-        Expected {
-            file: file.into(),
-            line,
-            rule: rule.into(),
-        }
+        Expected { file: file.into(), line, rule: rule.into() }
     }
     fn a(file: &str, line: u32, rule: &str) -> Actual {
-        Actual {
-            file: file.into(),
-            line,
-            rule: rule.into(),
-            message: format!("{rule} fired"),
-        }
+        Actual { file: file.into(), line, rule: rule.into(), message: format!("{rule} fired") }
     }
 
     #[test]

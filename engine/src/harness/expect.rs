@@ -41,12 +41,7 @@ pub fn parse_sidecar(text: &str) -> Result<Vec<(u32, String)>, String> {
         });
         match parsed {
             Some((n, ids)) => out.extend(ids.into_iter().map(|id| (n, id.to_string()))),
-            None => {
-                return Err(format!(
-                    "line {}: expected `LINE: rule-id[, rule-id…]`, found `{raw}`",
-                    i + 1
-                ))
-            }
+            None => return Err(format!("line {}: expected `LINE: rule-id[, rule-id…]`, found `{raw}`", i + 1)),
         }
     }
     Ok(out)
@@ -97,10 +92,7 @@ t: 6 # expect:
 
     #[test]
     fn crlf_and_no_comments() {
-        assert_eq!(
-            parse_expectations("a: 1\r\nb: 2 # expect: x\r\n"),
-            vec![e(2, "x")]
-        );
+        assert_eq!(parse_expectations("a: 1\r\nb: 2 # expect: x\r\n"), vec![e(2, "x")]);
         assert!(parse_expectations("a: 1\nb: [1, 2]\n").is_empty());
         assert!(parse_expectations("").is_empty());
     }
@@ -108,14 +100,8 @@ t: 6 # expect:
     #[test]
     fn sidecar() {
         let text = "# lines of fail.json\n\n3: a\n 7 : b, c\n7: b\n";
-        assert_eq!(
-            parse_sidecar(text).unwrap(),
-            vec![e(3, "a"), e(7, "b"), e(7, "c"), e(7, "b")]
-        );
-        assert_eq!(
-            parse_sidecar("3 a\n").unwrap_err(),
-            "line 1: expected `LINE: rule-id[, rule-id…]`, found `3 a`"
-        );
+        assert_eq!(parse_sidecar(text).unwrap(), vec![e(3, "a"), e(7, "b"), e(7, "c"), e(7, "b")]);
+        assert_eq!(parse_sidecar("3 a\n").unwrap_err(), "line 1: expected `LINE: rule-id[, rule-id…]`, found `3 a`");
         assert!(parse_sidecar("0: a\n").is_err());
         assert!(parse_sidecar("x: a\n").is_err());
         assert!(parse_sidecar("4:\n").is_err());

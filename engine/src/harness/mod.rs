@@ -44,10 +44,7 @@ pub struct HarnessOptions {
 
 impl Default for HarnessOptions {
     fn default() -> Self {
-        HarnessOptions {
-            bless: false,
-            width: 100,
-        }
+        HarnessOptions { bless: false, width: 100 }
     }
 }
 
@@ -84,10 +81,7 @@ impl Fixture {
 
     /// The file (or directory) name, e.g. `fail-case.yaml` or `binding`.
     pub fn file_name(&self) -> String {
-        self.path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
+        self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
     }
 
     /// Whether the fixture is a `fail*` fixture, whose snapshot `--bless` creates when missing.
@@ -146,32 +140,23 @@ impl HarnessRun {
 }
 
 fn is_manifest(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml" | "json")
-    )
+    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json"))
 }
 
 fn is_hidden(path: &Path) -> bool {
-    path.file_name()
-        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+    path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
 }
 
 /// Entries of `dir` sorted by name (unreadable directories are empty).
 fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = fs::read_dir(dir)
-        .map(|rd| rd.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
+    let mut v: Vec<PathBuf> = fs::read_dir(dir).map(|rd| rd.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     v.sort();
     v
 }
 
 fn rel_name(base: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(base).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
+    rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
 }
 
 /// Manifests anywhere below `dir`, sorted (hidden entries skipped).
@@ -196,22 +181,12 @@ fn dir_fixture(root: &Path, dir: &Path) -> Fixture {
     let mut folders: Vec<String> = rel.split('/').map(str::to_string).collect();
     if rel.is_empty() {
         // The root itself is the fixture.
-        folders = vec![dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()];
+        folders = vec![dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()];
     }
     Fixture {
-        name: if rel.is_empty() {
-            format!("{}/", folders[0])
-        } else {
-            format!("{rel}/")
-        },
+        name: if rel.is_empty() { format!("{}/", folders[0]) } else { format!("{rel}/") },
         path: dir.to_path_buf(),
-        files: files
-            .into_iter()
-            .map(|f| (rel_name(parent, &f), f))
-            .collect(),
+        files: files.into_iter().map(|f| (rel_name(parent, &f), f)).collect(),
         is_dir: true,
         folders,
     }
@@ -219,25 +194,14 @@ fn dir_fixture(root: &Path, dir: &Path) -> Fixture {
 
 fn file_fixture(root: &Path, file: &Path) -> Fixture {
     let name = if file == root {
-        file.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
+        file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
     } else {
         rel_name(root, file)
     };
     let mut folders: Vec<String> = name.split('/').map(str::to_string).collect();
     folders.pop();
-    let file_name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    Fixture {
-        name,
-        path: file.to_path_buf(),
-        files: vec![(file_name, file.to_path_buf())],
-        is_dir: false,
-        folders,
-    }
+    let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    Fixture { name, path: file.to_path_buf(), files: vec![(file_name, file.to_path_buf())], is_dir: false, folders }
 }
 
 /// Finds the fixtures under `dir`: every `*.yaml`, `*.yml` and `*.json` file, except that a
@@ -289,8 +253,7 @@ fn file_expectations(path: &Path, text: &str) -> Result<Vec<(u32, String)>, Stri
     };
     for sidecar in [stem_sidecar, full_sidecar] {
         if sidecar.is_file() {
-            let t = fs::read_to_string(&sidecar)
-                .map_err(|e| format!("cannot read {}: {e}", sidecar.display()))?;
+            let t = fs::read_to_string(&sidecar).map_err(|e| format!("cannot read {}: {e}", sidecar.display()))?;
             let more = parse_sidecar(&t).map_err(|e| format!("{}: {e}", sidecar.display()))?;
             exp.extend(more);
             break;
@@ -316,12 +279,7 @@ struct Outcome {
 
 /// Runs one fixture: loads its files, runs the pack, compares expected and actual findings and
 /// its snapshot.
-pub fn run_fixture(
-    fixture: &Fixture,
-    pack: &Pack,
-    config: &Config,
-    opts: &HarnessOptions,
-) -> FixtureResult {
+pub fn run_fixture(fixture: &Fixture, pack: &Pack, config: &Config, opts: &HarnessOptions) -> FixtureResult {
     run_one(fixture, pack, config, opts, &BTreeSet::new()).result
 }
 
@@ -333,21 +291,12 @@ fn run_one(
     known: &BTreeSet<String>,
 ) -> Outcome {
     let mut outcome = Outcome {
-        result: FixtureResult {
-            name: fixture.name.clone(),
-            passed: false,
-            details: String::new(),
-            blessed: None,
-        },
+        result: FixtureResult { name: fixture.name.clone(), passed: false, details: String::new(), blessed: None },
         fired: BTreeSet::new(),
         expected: BTreeSet::new(),
         matched: BTreeSet::new(),
         folders: fixture.folders.clone(),
-        file_stem: fixture
-            .path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        file_stem: fixture.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
         ran: false,
     };
     let mut problems = String::new();
@@ -399,11 +348,8 @@ fn run_one(
     let diff = compare(&expected, &actual);
     outcome.fired = actual.iter().map(|a| a.rule.clone()).collect();
     outcome.expected = expected.iter().map(|e| e.rule.clone()).collect();
-    let missing: BTreeSet<(&str, u32, &str)> = diff
-        .missing
-        .iter()
-        .map(|m| (m.file.as_str(), m.line, m.rule.as_str()))
-        .collect();
+    let missing: BTreeSet<(&str, u32, &str)> =
+        diff.missing.iter().map(|m| (m.file.as_str(), m.line, m.rule.as_str())).collect();
     outcome.matched = expected
         .iter()
         .filter(|e| !missing.contains(&(e.file.as_str(), e.line, e.rule.as_str())))
@@ -412,35 +358,16 @@ fn run_one(
 
     let mut details = String::new();
     for m in &diff.missing {
-        let unknown = if !known.is_empty() && !known.contains(&m.rule) {
-            " (not a rule of the pack)"
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            details,
-            "missing: {}:{} {}{unknown}",
-            m.file, m.line, m.rule
-        );
+        let unknown = if !known.is_empty() && !known.contains(&m.rule) { " (not a rule of the pack)" } else { "" };
+        let _ = writeln!(details, "missing: {}:{} {}{unknown}", m.file, m.line, m.rule);
     }
     for u in &diff.unexpected {
-        let _ = writeln!(
-            details,
-            "unexpected: {}:{} {} ({})",
-            u.file, u.line, u.rule, u.message
-        );
+        let _ = writeln!(details, "unexpected: {}:{} {} ({})", u.file, u.line, u.rule, u.message);
     }
 
     let snapshot_path = fixture.snapshot_path();
-    let rendered = report::render(
-        &report,
-        Format::Human,
-        &RenderOptions {
-            color: false,
-            width: opts.width,
-            context_lines: 1,
-        },
-    );
+    let rendered =
+        report::render(&report, Format::Human, &RenderOptions { color: false, width: opts.width, context_lines: 1 });
     // Never bless the output of a fixture whose findings are wrong.
     let bless = opts.bless && diff.is_empty();
     match check_snapshot(&snapshot_path, &rendered, bless, fixture.is_fail()) {
@@ -469,9 +396,7 @@ fn run_one(
 }
 
 fn file_name(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// Directories `<area>/<name>/` under `root` whose name is not a rule id of the pack. Exempt:
@@ -519,17 +444,9 @@ pub fn run_fixtures(dir: &Path, pack: &Pack, config: &Config, opts: &HarnessOpti
     let fixtures = discover_fixtures(dir);
     let rule_ids = pack.rule_ids();
     let known: BTreeSet<String> = rule_ids.iter().cloned().collect();
-    let outcomes: Vec<Outcome> = fixtures
-        .par_iter()
-        .map(|f| run_one(f, pack, config, opts, &known))
-        .collect();
+    let outcomes: Vec<Outcome> = fixtures.par_iter().map(|f| run_one(f, pack, config, opts, &known)).collect();
     // Disabled rules (config) never fire, so they are left out of the coverage.
-    let enabled: Vec<String> = pack
-        .rules()
-        .iter()
-        .filter(|r| r.enabled)
-        .map(|r| r.id.clone())
-        .collect();
+    let enabled: Vec<String> = pack.rules().iter().filter(|r| r.enabled).map(|r| r.id.clone()).collect();
     let coverage = coverage_of(&enabled, &outcomes);
     let mut results: Vec<FixtureResult> = outcomes.into_iter().map(|o| o.result).collect();
     results.extend(folder_problems(dir, &known));
@@ -586,23 +503,11 @@ pub fn render_summary(run: &HarnessRun) -> String {
 /// A table of every rule with `yes`/`NO` for "has a fixture where it fires" and "has a fixture
 /// where it stays quiet", then a closing count line. Ends with a newline.
 pub fn coverage_table(run: &HarnessRun) -> String {
-    let width = run
-        .coverage
-        .iter()
-        .map(|c| c.rule.len())
-        .max()
-        .unwrap_or(0)
-        .max("rule".len());
+    let width = run.coverage.iter().map(|c| c.rule.len()).max().unwrap_or(0).max("rule".len());
     let yes = |b: bool| if b { "yes" } else { "NO" };
     let mut out = format!("{:width$}  fires  quiet\n", "rule");
     for c in &run.coverage {
-        let _ = writeln!(
-            out,
-            "{:width$}  {:5}  {}",
-            c.rule,
-            yes(c.fires),
-            yes(c.quiet)
-        );
+        let _ = writeln!(out, "{:width$}  {:5}  {}", c.rule, yes(c.fires), yes(c.quiet));
     }
     let no_fire = run.coverage.iter().filter(|c| !c.fires).count();
     let no_quiet = run.coverage.iter().filter(|c| !c.quiet).count();
@@ -665,28 +570,16 @@ mod tests {
         let names: Vec<&str> = found.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(
             names,
-            [
-                "storage/pv-a/binding/",
-                "storage/pv-a/fail-json.json",
-                "storage/pv-a/fail.yaml",
-                "storage/pv-a/pass.yml"
-            ]
+            ["storage/pv-a/binding/", "storage/pv-a/fail-json.json", "storage/pv-a/fail.yaml", "storage/pv-a/pass.yml"]
         );
         let binding = &found[0];
         assert!(binding.is_dir);
         assert_eq!(
-            binding
-                .files
-                .iter()
-                .map(|(n, _)| n.as_str())
-                .collect::<Vec<_>>(),
+            binding.files.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
             ["binding/pv.yaml", "binding/sub/pvc.yaml"]
         );
         assert_eq!(binding.folders, ["storage", "pv-a", "binding"]);
-        assert_eq!(
-            binding.snapshot_path(),
-            t.0.join("storage/pv-a/binding/fixture.out")
-        );
+        assert_eq!(binding.snapshot_path(), t.0.join("storage/pv-a/binding/fixture.out"));
         let fail = &found[2];
         assert_eq!(fail.files[0].0, "fail.yaml");
         assert_eq!(fail.folders, ["storage", "pv-a"]);
@@ -720,10 +613,7 @@ mod tests {
         };
         assert_eq!(exp("a.json").unwrap(), vec![(1, "x".to_string())]);
         assert_eq!(exp("b.json").unwrap(), vec![(1, "y".to_string())]);
-        assert_eq!(
-            exp("c.yaml").unwrap(),
-            vec![(1, "z".to_string()), (1, "w".to_string())]
-        );
+        assert_eq!(exp("c.yaml").unwrap(), vec![(1, "z".to_string()), (1, "w".to_string())]);
         assert!(exp("d.yaml").unwrap_err().contains("d.expect: line 1"));
     }
 
@@ -734,29 +624,17 @@ mod tests {
     fn run_and_summary() {
         let t = TempDir::new("run");
         t.write("area/rule-a/pass.yaml", "apiVersion: v1\nkind: ConfigMap\n");
-        t.write(
-            "area/rule-a/fail.yaml",
-            "apiVersion: v1\nkind: ConfigMap # expect: rule-a\n",
-        );
+        t.write("area/rule-a/fail.yaml", "apiVersion: v1\nkind: ConfigMap # expect: rule-a\n");
         let pack = Pack::default();
         let config = Config::default();
-        let opts = HarnessOptions {
-            bless: true,
-            width: 80,
-        };
+        let opts = HarnessOptions { bless: true, width: 80 };
         let run = run_fixtures(&t.0, &pack, &config, &opts);
         let names: Vec<&str> = run.results.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["area/rule-a/fail.yaml", "area/rule-a/pass.yaml"]);
         let summary = render_summary(&run);
         assert!(summary.ends_with("1 passed, 1 failed\n"), "{summary}");
-        assert!(
-            summary.contains("FAIL area/rule-a/fail.yaml\n    missing: fail.yaml:2 rule-a\n"),
-            "{summary}"
-        );
-        assert!(
-            summary.contains("PASS area/rule-a/pass.yaml\n"),
-            "{summary}"
-        );
+        assert!(summary.contains("FAIL area/rule-a/fail.yaml\n    missing: fail.yaml:2 rule-a\n"), "{summary}");
+        assert!(summary.contains("PASS area/rule-a/pass.yaml\n"), "{summary}");
         assert!(!t.0.join("area/rule-a/fail.out").exists());
         assert!(!t.0.join("area/rule-a/pass.out").exists());
 
@@ -767,10 +645,7 @@ mod tests {
         let out = fs::read_to_string(t.0.join("area/rule-a/fail.out")).unwrap();
         assert!(out.starts_with("no problems found in 1 file"), "{out}");
         assert!(render_summary(&run).contains("PASS area/rule-a/fail.yaml (wrote fail.out)\n"));
-        let plain = HarnessOptions {
-            bless: false,
-            width: 80,
-        };
+        let plain = HarnessOptions { bless: false, width: 80 };
         let run = run_fixtures(&t.0, &pack, &config, &plain);
         assert!(run.ok());
         assert!(run.results.iter().all(|r| r.blessed.is_none()));
@@ -779,10 +654,7 @@ mod tests {
         t.write("area/rule-a/fail.out", "something else\n");
         let run = run_fixtures(&t.0, &pack, &config, &plain);
         let s = render_summary(&run);
-        assert!(
-            s.contains("FAIL area/rule-a/fail.yaml\n    snapshot fail.out differs"),
-            "{s}"
-        );
+        assert!(s.contains("FAIL area/rule-a/fail.yaml\n    snapshot fail.out differs"), "{s}");
         assert!(s.contains("    -something else\n"), "{s}");
         assert!(s.ends_with("1 passed, 1 failed\n"));
     }
@@ -803,21 +675,10 @@ mod tests {
         assert!(folder_problems(&t.0, &BTreeSet::new()).is_empty());
     }
 
-    fn outcome(
-        folders: &[&str],
-        stem: &str,
-        fired: &[&str],
-        expected: &[&str],
-        matched: &[&str],
-    ) -> Outcome {
+    fn outcome(folders: &[&str], stem: &str, fired: &[&str], expected: &[&str], matched: &[&str]) -> Outcome {
         let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
         Outcome {
-            result: FixtureResult {
-                name: String::new(),
-                passed: true,
-                details: String::new(),
-                blessed: None,
-            },
+            result: FixtureResult { name: String::new(), passed: true, details: String::new(), blessed: None },
             fired: set(fired),
             expected: set(expected),
             matched: set(matched),
@@ -847,10 +708,7 @@ mod tests {
         assert_eq!((row("b").fires, row("b").quiet), (true, false));
         assert_eq!((row("c").fires, row("c").quiet), (true, true));
         assert_eq!((row("d").fires, row("d").quiet), (false, false));
-        let run = HarnessRun {
-            results: vec![],
-            coverage: cov,
-        };
+        let run = HarnessRun { results: vec![], coverage: cov };
         assert!(!coverage_ok(&run));
         assert_eq!(
             coverage_table(&run),

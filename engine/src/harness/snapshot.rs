@@ -20,12 +20,7 @@ pub enum SnapshotOutcome {
 /// Compares `actual` with the snapshot at `path`. With `bless`, a different snapshot is rewritten,
 /// and a missing one is created when `create` is set. Line endings are normalised to `\n` before
 /// comparing (a checkout with CRLF line endings still matches).
-pub fn check_snapshot(
-    path: &Path,
-    actual: &str,
-    bless: bool,
-    create: bool,
-) -> Result<SnapshotOutcome, String> {
+pub fn check_snapshot(path: &Path, actual: &str, bless: bool, create: bool) -> Result<SnapshotOutcome, String> {
     let expected = match fs::read(path) {
         Ok(bytes) => Some(String::from_utf8_lossy(&bytes).replace("\r\n", "\n")),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -35,15 +30,11 @@ pub fn check_snapshot(
     match expected {
         Some(expected) if expected == actual => Ok(SnapshotOutcome::Matched),
         Some(_) | None if bless && (create || path.exists()) => {
-            fs::write(path, actual.as_bytes())
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            fs::write(path, actual.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             Ok(SnapshotOutcome::Written)
         }
         Some(expected) => {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             Ok(SnapshotOutcome::Mismatch(unified_diff(
                 &expected,
                 &actual,
@@ -70,12 +61,7 @@ const CONTEXT: usize = 3;
 /// Edit script from `a` to `b`: (op, index in a, index in b).
 fn edit_script(a: &[&str], b: &[&str]) -> Vec<(Op, usize, usize)> {
     let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let suffix = a[prefix..]
-        .iter()
-        .rev()
-        .zip(b[prefix..].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
+    let suffix = a[prefix..].iter().rev().zip(b[prefix..].iter().rev()).take_while(|(x, y)| x == y).count();
     let (am, bm) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
     let mut ops: Vec<(Op, usize, usize)> = (0..prefix).map(|i| (Op::Equal, i, i)).collect();
     let (n, m) = (am.len(), bm.len());
@@ -229,35 +215,17 @@ mod tests {
         fs::create_dir_all(&dir).unwrap();
         let p = dir.join("fail.out");
         let _ = fs::remove_file(&p);
-        assert_eq!(
-            check_snapshot(&p, "x\n", false, true),
-            Ok(SnapshotOutcome::Absent)
-        );
-        assert_eq!(
-            check_snapshot(&p, "x\n", true, false),
-            Ok(SnapshotOutcome::Absent)
-        );
-        assert_eq!(
-            check_snapshot(&p, "x\n", true, true),
-            Ok(SnapshotOutcome::Written)
-        );
-        assert_eq!(
-            check_snapshot(&p, "x\n", false, false),
-            Ok(SnapshotOutcome::Matched)
-        );
+        assert_eq!(check_snapshot(&p, "x\n", false, true), Ok(SnapshotOutcome::Absent));
+        assert_eq!(check_snapshot(&p, "x\n", true, false), Ok(SnapshotOutcome::Absent));
+        assert_eq!(check_snapshot(&p, "x\n", true, true), Ok(SnapshotOutcome::Written));
+        assert_eq!(check_snapshot(&p, "x\n", false, false), Ok(SnapshotOutcome::Matched));
         fs::write(&p, "x\r\n").unwrap();
-        assert_eq!(
-            check_snapshot(&p, "x\n", false, false),
-            Ok(SnapshotOutcome::Matched)
-        );
+        assert_eq!(check_snapshot(&p, "x\n", false, false), Ok(SnapshotOutcome::Matched));
         match check_snapshot(&p, "y\n", false, false) {
             Ok(SnapshotOutcome::Mismatch(d)) => assert!(d.contains("-x\n+y\n"), "{d}"),
             other => panic!("{other:?}"),
         }
-        assert_eq!(
-            check_snapshot(&p, "y\n", true, false),
-            Ok(SnapshotOutcome::Written)
-        );
+        assert_eq!(check_snapshot(&p, "y\n", true, false), Ok(SnapshotOutcome::Written));
         assert_eq!(fs::read_to_string(&p).unwrap(), "y\n");
         fs::remove_dir_all(&dir).unwrap();
     }

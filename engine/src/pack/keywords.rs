@@ -6,7 +6,8 @@ use regex::Regex;
 use serde_json::{Map, Value};
 use std::sync::LazyLock;
 
-static DNS_LABEL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$").expect("valid regex"));
+static DNS_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$").expect("valid regex"));
 static ENV_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$").expect("valid regex"));
 static CONFIG_KEY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[-._a-zA-Z0-9]+$").expect("valid regex"));
 static LABEL_NAME: LazyLock<Regex> =
@@ -131,7 +132,9 @@ fn quantity_factory<'a>(
     let mut parsed = Vec::new();
     for (op, bound) in ops {
         if !matches!(op.as_str(), "gt" | "ge" | "lt" | "le" | "eq") {
-            return Err(ValidationError::schema(format!("`quantity` operator `{op}` is not one of gt, ge, lt, le, eq")));
+            return Err(ValidationError::schema(format!(
+                "`quantity` operator `{op}` is not one of gt, ge, lt, le, eq"
+            )));
         }
         let Some(q) = Quantity::from_json(bound) else {
             return Err(ValidationError::schema(format!("`quantity.{op}`: {bound} is not a quantity")));
@@ -168,8 +171,7 @@ fn fraction_test(instance: &Value, arg: &Value) -> bool {
 
 fn path_under_test(instance: &Value, arg: &Value) -> bool {
     let Some(p) = instance.as_str() else { return false };
-    arg.as_array()
-        .is_some_and(|prefixes| prefixes.iter().filter_map(Value::as_str).any(|pre| path_under(p, pre)))
+    arg.as_array().is_some_and(|prefixes| prefixes.iter().filter_map(Value::as_str).any(|pre| path_under(p, pre)))
 }
 
 fn path_clean_test(instance: &Value, arg: &Value) -> bool {
@@ -254,9 +256,7 @@ mod tests {
 
     #[test]
     fn schema_keywords() {
-        let v = options()
-            .build(&json!({"quantity": {"gt": "0"}, "format": "k8s-quantity"}))
-            .expect("schema compiles");
+        let v = options().build(&json!({"quantity": {"gt": "0"}, "format": "k8s-quantity"})).expect("schema compiles");
         assert!(v.is_valid(&json!("1Gi")));
         assert!(!v.is_valid(&json!("0")));
         assert!(!v.is_valid(&json!("1GB")));

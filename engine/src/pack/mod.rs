@@ -19,7 +19,6 @@ pub use template::Template;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
-
 /// What a case tests.
 #[derive(Debug)]
 pub enum Cond {
@@ -277,7 +276,11 @@ impl Loader<'_> {
                 let (node, _) = doc.root().descend(&path);
                 let span = node.spans.report_span(&file.text);
                 let at = yaml::path_string(&path);
-                let message = if at.is_empty() { format!("invalid rule: {inner}") } else { format!("invalid rule at `{at}`: {inner}") };
+                let message = if at.is_empty() {
+                    format!("invalid rule: {inner}")
+                } else {
+                    format!("invalid rule at `{at}`: {inner}")
+                };
                 self.push_error(file_id, span, message, Some("see docs/rule-format.md for the rule format".into()));
                 return;
             }
@@ -298,9 +301,11 @@ impl Loader<'_> {
         if !kebab {
             errs.push((span_of("id"), format!("rule id `{}` must be kebab-case", rule_file.id)));
         }
-        let settings = self.settings.get(&rule_file.id).cloned().or_else(|| {
-            rule_file.aliases.iter().find_map(|a| self.settings.get(a).cloned())
-        });
+        let settings = self
+            .settings
+            .get(&rule_file.id)
+            .cloned()
+            .or_else(|| rule_file.aliases.iter().find_map(|a| self.settings.get(a).cloned()));
         let settings = settings.unwrap_or_default();
         let mut params = rule_file.params.clone();
         for (k, v) in &settings.params {
@@ -387,7 +392,12 @@ fn substitute(schema: &Value, params: &Map<String, Value>) -> Result<Value, Stri
     Ok(match schema {
         Value::String(s) => {
             let t = s.trim();
-            if let Some(name) = t.strip_prefix("{{").and_then(|r| r.strip_suffix("}}")).map(str::trim).and_then(|n| n.strip_prefix("params.")) {
+            if let Some(name) = t
+                .strip_prefix("{{")
+                .and_then(|r| r.strip_suffix("}}"))
+                .map(str::trim)
+                .and_then(|n| n.strip_prefix("params."))
+            {
                 params.get(name).cloned().ok_or_else(|| format!("schema uses unknown parameter `{name}`"))?
             } else {
                 schema.clone()
@@ -405,7 +415,11 @@ fn substitute(schema: &Value, params: &Map<String, Value>) -> Result<Value, Stri
     })
 }
 
-fn compile_schema(field: &'static str, schema: &Value, params: &Map<String, Value>) -> Result<Arc<Validator>, (&'static str, String)> {
+fn compile_schema(
+    field: &'static str,
+    schema: &Value,
+    params: &Map<String, Value>,
+) -> Result<Arc<Validator>, (&'static str, String)> {
     let schema = substitute(schema, params).map_err(|e| (field, e))?;
     keywords::options()
         .build(&schema)

@@ -34,7 +34,9 @@ impl Template {
             let after = &rest[open + 2..];
             let close = after.find("}}").ok_or_else(|| format!("unterminated `{{{{` in template {text:?}"))?;
             let expr = after[..close].trim();
-            let path = parse_dotted(expr).filter(|p| !p.is_empty()).ok_or_else(|| format!("bad template variable `{expr}`"))?;
+            let path = parse_dotted(expr)
+                .filter(|p| !p.is_empty())
+                .ok_or_else(|| format!("bad template variable `{expr}`"))?;
             let PathElem::Key(root) = &path[0] else {
                 return Err(format!("bad template variable `{expr}`"));
             };

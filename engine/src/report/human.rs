@@ -14,8 +14,8 @@ use crate::finding::{Finding, Severity};
 use crate::source::{SourceFile, Span};
 use crate::Report;
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
-    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
+    SourceSpan, SpanContents,
 };
 use std::fmt;
 
@@ -41,11 +41,7 @@ pub fn render_finding_human(report: &Report, finding: &Finding, opts: &RenderOpt
 }
 
 fn handler(opts: &RenderOptions) -> GraphicalReportHandler {
-    let theme = if opts.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
+    let theme = if opts.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     GraphicalReportHandler::new_themed(theme)
         .with_width(opts.width)
         .with_context_lines(opts.context_lines)
@@ -71,17 +67,12 @@ fn render_one(handler: &GraphicalReportHandler, report: &Report, f: &Finding, ou
 
 fn diagnostic<'r>(report: &'r Report, f: &Finding) -> FindingDiagnostic<'r> {
     let file = report.sources.get(f.file);
-    let mut labels = vec![LabeledSpan::new_primary_with_span(
-        f.label.clone().filter(|l| !l.is_empty()),
-        display_span(file, f.span),
-    )];
+    let mut labels =
+        vec![LabeledSpan::new_primary_with_span(f.label.clone().filter(|l| !l.is_empty()), display_span(file, f.span))];
     let mut related = Vec::new();
     for r in &f.related {
         if r.file == f.file {
-            labels.push(LabeledSpan::new_with_span(
-                Some(r.message.clone()),
-                display_span(file, r.span),
-            ));
+            labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), display_span(file, r.span)));
         } else {
             let rfile = report.sources.get(r.file);
             related.push(FindingDiagnostic {
@@ -90,10 +81,7 @@ fn diagnostic<'r>(report: &'r Report, f: &Finding) -> FindingDiagnostic<'r> {
                 severity: miette::Severity::Advice,
                 help: None,
                 source: FileSource { file: rfile },
-                labels: vec![LabeledSpan::new_primary_with_span(
-                    None,
-                    display_span(rfile, r.span),
-                )],
+                labels: vec![LabeledSpan::new_primary_with_span(None, display_span(rfile, r.span))],
                 related: Vec::new(),
             });
         }
@@ -165,17 +153,13 @@ impl std::error::Error for FindingDiagnostic<'_> {}
 
 impl Diagnostic for FindingDiagnostic<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.code
-            .as_ref()
-            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
+        self.code.as_ref().map(|c| Box::new(c) as Box<dyn fmt::Display>)
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         Some(&self.source)
@@ -200,9 +184,7 @@ pub(crate) struct FileSource<'r> {
 
 impl fmt::Debug for FileSource<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FileSource")
-            .field("name", &self.file.name)
-            .finish_non_exhaustive()
+        f.debug_struct("FileSource").field("name", &self.file.name).finish_non_exhaustive()
     }
 }
 
@@ -225,27 +207,15 @@ impl SourceCode for FileSource<'_> {
         let start_line = start_pos.line as usize;
         // Like miette: the line of the span's last byte (a span ending with a line break does not
         // extend onto the next line).
-        let end_line = if end > start {
-            file.position((end - 1) as u32).line as usize
-        } else {
-            start_line
-        };
+        let end_line = if end > start { file.position((end - 1) as u32).line as usize } else { start_line };
         // `line_count` does not count the empty "line" after a final line break, but an empty span
         // at the very end of the file sits on it.
         let last_line = file.line_count().max(end_line);
         let first = start_line.saturating_sub(context_lines_before).max(1);
         let last = end_line.saturating_add(context_lines_after).min(last_line);
         let window_start = file.line_start(first);
-        let window_end = if last < file.line_count() {
-            file.line_start(last + 1)
-        } else {
-            len
-        };
-        let column = if first == start_line {
-            start_pos.column as usize - 1
-        } else {
-            0
-        };
+        let window_end = if last < file.line_count() { file.line_start(last + 1) } else { len };
+        let column = if first == start_line { start_pos.column as usize - 1 } else { 0 };
         Ok(Box::new(MietteSpanContents::new_named(
             file.name.clone(),
             &text.as_bytes()[window_start..window_end],
@@ -292,16 +262,7 @@ mod tests {
         for f in files {
             sources.add(f);
         }
-        Report {
-            sources,
-            findings,
-            summary: Summary {
-                files: n,
-                documents: n,
-                resources: n,
-                ..Summary::default()
-            },
-        }
+        Report { sources, findings, summary: Summary { files: n, documents: n, resources: n, ..Summary::default() } }
     }
 
     #[test]
@@ -320,14 +281,7 @@ mod tests {
     fn colors_only_when_asked() {
         let plain = render(&sample_report(), Format::Human, &RenderOptions::default());
         assert!(!plain.contains('\u{1b}'));
-        let color = render(
-            &sample_report(),
-            Format::Human,
-            &RenderOptions {
-                color: true,
-                ..RenderOptions::default()
-            },
-        );
+        let color = render(&sample_report(), Format::Human, &RenderOptions { color: true, ..RenderOptions::default() });
         assert!(color.contains('\u{1b}'));
     }
 
@@ -355,38 +309,20 @@ mod tests {
 
     #[test]
     fn odd_spans_never_panic() {
-        let texts = [
-            "",
-            "\n",
-            "a: 1",
-            "a: 1\n",
-            "a: 1\r\nb: 2\r\n",
-            "näme: ü\n",
-            "k:\tv\n\n\n",
-        ];
+        let texts = ["", "\n", "a: 1", "a: 1\n", "a: 1\r\nb: 2\r\n", "näme: ü\n", "k:\tv\n\n\n"];
         for (i, t) in texts.iter().enumerate() {
             let len = t.len() as u32;
             let mut spans = vec![Span::new(0, 0), Span::new(len as usize, len as usize)];
             for s in 0..=len {
                 spans.push(Span { start: s, end: s });
                 spans.push(Span { start: s, end: len });
-                spans.push(Span {
-                    start: s,
-                    end: s + 1,
-                }); // may run past the end or split a character
+                spans.push(Span { start: s, end: s + 1 }); // may run past the end or split a character
             }
-            spans.push(Span {
-                start: len + 10,
-                end: len + 20,
-            });
+            spans.push(Span { start: len + 10, end: len + 20 });
             for span in spans {
                 let file = SourceFile::new(format!("f{i}.yaml"), *t);
                 let mut f = finding(crate::FileId(0), span, "r");
-                f.related = vec![crate::Related {
-                    file: crate::FileId(0),
-                    span,
-                    message: "rel".into(),
-                }];
+                f.related = vec![crate::Related { file: crate::FileId(0), span, message: "rel".into() }];
                 let r = report_of(vec![file], vec![f]);
                 for format in Format::ALL {
                     let out = render(&r, format, &RenderOptions::default());
@@ -419,24 +355,17 @@ mod tests {
             if line % 2 == 0 {
                 offsets.push((line, text.len() + "  key-".len()));
             }
-            text.push_str(&format!(
-                "  key-{line:07}: value number {line} of a large stream\n"
-            ));
+            text.push_str(&format!("  key-{line:07}: value number {line} of a large stream\n"));
         }
         let total_lines = line;
         let tail: Vec<(usize, usize)> = offsets[offsets.len() - 2000..].to_vec();
-        let findings: Vec<Finding> = tail
-            .iter()
-            .map(|&(_, off)| finding(crate::FileId(0), Span::new(off, off + 7), "big"))
-            .collect();
+        let findings: Vec<Finding> =
+            tail.iter().map(|&(_, off)| finding(crate::FileId(0), Span::new(off, off + 7), "big")).collect();
         let r = report_of(vec![SourceFile::new("big.yaml", text)], findings);
         let out = render(&r, Format::Human, &RenderOptions::default());
         for &(l, _) in tail.iter().step_by(97).chain(tail.last()) {
             assert!(out.contains(&format!("[big.yaml:{l}:7]")), "line {l}");
-            assert!(
-                out.contains(&format!("{l} │   key-{l:07}: value number {l} of")),
-                "line {l}"
-            );
+            assert!(out.contains(&format!("{l} │   key-{l:07}: value number {l} of")), "line {l}");
         }
         assert!(tail.last().unwrap().0 <= total_lines);
         assert_eq!(out.matches("× problem big").count(), 2000);

@@ -29,10 +29,7 @@ pub(super) fn render(report: &Report) -> String {
             d.insert("file".into(), json!(file.name));
             location(&mut d, file, f.span);
             if let Some(object) = &f.object {
-                d.insert(
-                    "object".into(),
-                    serde_json::to_value(object).unwrap_or(Value::Null),
-                );
+                d.insert("object".into(), serde_json::to_value(object).unwrap_or(Value::Null));
             }
             d.insert("path".into(), json!(f.path));
             d.insert("message".into(), json!(f.message));
@@ -93,12 +90,7 @@ mod tests {
         assert_eq!(out, EXPECTED);
         // It parses, and the key order is the documented one.
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-        let keys: Vec<&str> = v["diagnostics"][1]
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(|k| k.as_str())
-            .collect();
+        let keys: Vec<&str> = v["diagnostics"][1].as_object().unwrap().keys().map(|k| k.as_str()).collect();
         assert_eq!(
             keys,
             [

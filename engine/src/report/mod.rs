@@ -55,10 +55,7 @@ pub struct UnknownFormat(pub String);
 impl FromStr for Format {
     type Err = UnknownFormat;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Format::ALL
-            .into_iter()
-            .find(|f| f.as_str() == s)
-            .ok_or_else(|| UnknownFormat(s.to_string()))
+        Format::ALL.into_iter().find(|f| f.as_str() == s).ok_or_else(|| UnknownFormat(s.to_string()))
     }
 }
 
@@ -75,11 +72,7 @@ pub struct RenderOptions {
 
 impl Default for RenderOptions {
     fn default() -> Self {
-        RenderOptions {
-            color: false,
-            width: 100,
-            context_lines: 1,
-        }
+        RenderOptions { color: false, width: 100, context_lines: 1 }
     }
 }
 
@@ -106,13 +99,11 @@ pub fn exit_code(report: &Report, fail_on: Option<Severity>) -> i32 {
 /// The renderers count the findings they print rather than trusting `Summary`'s counters, so the
 /// summary line always agrees with what is shown.
 pub(crate) fn severity_counts(findings: &[Finding]) -> (usize, usize, usize) {
-    findings
-        .iter()
-        .fold((0, 0, 0), |(e, w, i), f| match f.severity {
-            Severity::Error => (e + 1, w, i),
-            Severity::Warning => (e, w + 1, i),
-            Severity::Info => (e, w, i + 1),
-        })
+    findings.iter().fold((0, 0, 0), |(e, w, i), f| match f.severity {
+        Severity::Error => (e + 1, w, i),
+        Severity::Warning => (e, w + 1, i),
+        Severity::Info => (e, w, i + 1),
+    })
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -124,11 +115,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// `no problems found in 4 files (9 resources)`.
 pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;
-    let scope = format!(
-        "{} ({})",
-        plural(s.files, "file", "files"),
-        plural(s.resources, "resource", "resources")
-    );
+    let scope = format!("{} ({})", plural(s.files, "file", "files"), plural(s.resources, "resource", "resources"));
     let mut line = if report.findings.is_empty() {
         format!("no problems found in {scope}")
     } else {
@@ -237,25 +224,13 @@ spec:
                 message: "reclaim policy `Recycle` was removed".into(),
                 help: Some("use `Delete` or `Retain`".into()),
                 label: Some("removed".into()),
-                related: vec![Related {
-                    file: b,
-                    span: span_of(PV, "name: pv-1"),
-                    message: "for this volume".into(),
-                }],
+                related: vec![Related { file: b, span: span_of(PV, "name: pv-1"), message: "for this volume".into() }],
             },
         ];
         Report {
             sources,
             findings,
-            summary: Summary {
-                files: 2,
-                documents: 2,
-                resources: 2,
-                errors: 1,
-                warnings: 1,
-                infos: 1,
-                suppressed: 1,
-            },
+            summary: Summary { files: 2, documents: 2, resources: 2, errors: 1, warnings: 1, infos: 1, suppressed: 1 },
         }
     }
 
@@ -265,12 +240,7 @@ spec:
         Report {
             sources,
             findings: vec![],
-            summary: Summary {
-                files: 1,
-                documents: 1,
-                resources: 1,
-                ..Summary::default()
-            },
+            summary: Summary { files: 1, documents: 1, resources: 1, ..Summary::default() },
         }
     }
 
@@ -300,14 +270,8 @@ spec:
 
     #[test]
     fn summary_lines() {
-        assert_eq!(
-            summary_line(&sample_report()),
-            "1 error, 1 warning, 1 info in 2 files (2 resources); 1 suppressed"
-        );
-        assert_eq!(
-            summary_line(&empty_report()),
-            "no problems found in 1 file (1 resource)"
-        );
+        assert_eq!(summary_line(&sample_report()), "1 error, 1 warning, 1 info in 2 files (2 resources); 1 suppressed");
+        assert_eq!(summary_line(&empty_report()), "no problems found in 1 file (1 resource)");
     }
 
     #[test]

@@ -12,11 +12,7 @@ pub(super) fn render(report: &Report) -> String {
         let pos = file.position(f.span.start);
         // One line per finding, whatever the message contains.
         let message = one_line(&f.message);
-        let _ = writeln!(
-            out,
-            "{}:{}:{}: {}[{}]: {}",
-            file.name, pos.line, pos.column, f.severity, f.rule, message
-        );
+        let _ = writeln!(out, "{}:{}:{}: {}[{}]: {}", file.name, pos.line, pos.column, f.severity, f.rule, message);
     }
     out.push_str(&super::summary_line(report));
     out.push('\n');
@@ -25,11 +21,7 @@ pub(super) fn render(report: &Report) -> String {
 
 fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
     if s.contains(['\n', '\r']) {
-        s.split(['\n', '\r'])
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-            .into()
+        s.split(['\n', '\r']).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ").into()
     } else {
         s.into()
     }
@@ -65,8 +57,6 @@ pv.yaml:6:34: error[pv-reclaim-recycle]: reclaim policy `Recycle` was removed
         let mut r = sample_report();
         r.findings[1].message = "first\nsecond\r\nthird".into();
         let out = render(&r, Format::Short, &RenderOptions::default());
-        assert!(out.contains(
-            "\napps/db.yaml:11:19: warning[hostpath-sensitive-path]: first second third\n"
-        ));
+        assert!(out.contains("\napps/db.yaml:11:19: warning[hostpath-sensitive-path]: first second third\n"));
     }
 }

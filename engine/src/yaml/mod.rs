@@ -39,10 +39,7 @@ pub struct Document {
 impl Document {
     /// The root as a located node.
     pub fn root(&self) -> Located<'_> {
-        Located {
-            value: &self.value,
-            spans: &self.spans,
-        }
+        Located { value: &self.value, spans: &self.spans }
     }
 }
 
@@ -184,11 +181,8 @@ impl<'f> Builder<'f> {
     /// Byte offset in the file of a parser marker.
     fn offset(&self, m: &Marker) -> u32 {
         let line = m.line() + self.base_line - 1;
-        let col = if m.line() == 1 {
-            m.col() + self.file.position(self.base as u32).column as usize - 1
-        } else {
-            m.col()
-        };
+        let col =
+            if m.line() == 1 { m.col() + self.file.position(self.base as u32).column as usize - 1 } else { m.col() };
         self.file.offset_of(line, col) as u32
     }
 
@@ -227,7 +221,9 @@ impl<'f> Builder<'f> {
                     let value = scalar_value(&text, style, tag_str.as_deref());
                     // The parser's span of a quoted scalar can run past the closing quote (into a comment).
                     let end = match style {
-                        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => quoted_end(&self.file.text, start as usize).map_or(end, |e| e as u32),
+                        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                            quoted_end(&self.file.text, start as usize).map_or(end, |e| e as u32)
+                        }
                         _ => end,
                     };
                     let node = SpanNode {
@@ -323,14 +319,26 @@ impl<'f> Builder<'f> {
                     let (value, node, anchor) = match frame {
                         Frame::Seq { items, spans, start, anchor, tag } => (
                             Value::Array(items),
-                            SpanNode { span: Span { start, end }, key_span: None, style: Style::Collection, tag, children: spans },
+                            SpanNode {
+                                span: Span { start, end },
+                                key_span: None,
+                                style: Style::Collection,
+                                tag,
+                                children: spans,
+                            },
                             anchor,
                         ),
                         Frame::Map { mut map, mut spans, start, anchor, tag, merges, .. } => {
                             apply_merges(&mut map, &mut spans, merges);
                             (
                                 Value::Object(map),
-                                SpanNode { span: Span { start, end }, key_span: None, style: Style::Collection, tag, children: spans },
+                                SpanNode {
+                                    span: Span { start, end },
+                                    key_span: None,
+                                    style: Style::Collection,
+                                    tag,
+                                    children: spans,
+                                },
                                 anchor,
                             )
                         }
@@ -464,10 +472,15 @@ impl<'f> Builder<'f> {
             rule: "yaml-syntax",
             severity: Severity::Error,
             span,
-            message: format!("YAML syntax error: {info}{}", hint.as_ref().map(|h| format!(" ({h})")).unwrap_or_default()),
-            help: Some(hint.map_or("Fix the indentation or quoting; the rest of this document is not checked.".into(), |h| {
-                format!("{h}; the rest of this document is not checked.")
-            })),
+            message: format!(
+                "YAML syntax error: {info}{}",
+                hint.as_ref().map(|h| format!(" ({h})")).unwrap_or_default()
+            ),
+            help: Some(
+                hint.map_or("Fix the indentation or quoting; the rest of this document is not checked.".into(), |h| {
+                    format!("{h}; the rest of this document is not checked.")
+                }),
+            ),
             related: Vec::new(),
             path: String::new(),
         });

@@ -133,15 +133,11 @@ impl<'a> Located<'a> {
         match (elem, self.value) {
             (PathElem::Key(k), Value::Object(map)) => {
                 let idx = map.keys().position(|key| key == k)?;
-                Some(Located {
-                    value: map.get(k.as_str())?,
-                    spans: self.spans.children.get(idx)?,
-                })
+                Some(Located { value: map.get(k.as_str())?, spans: self.spans.children.get(idx)? })
             }
-            (PathElem::Index(i), Value::Array(items)) => Some(Located {
-                value: items.get(*i)?,
-                spans: self.spans.children.get(*i)?,
-            }),
+            (PathElem::Index(i), Value::Array(items)) => {
+                Some(Located { value: items.get(*i)?, spans: self.spans.children.get(*i)? })
+            }
             _ => None,
         }
     }
@@ -175,7 +171,8 @@ impl SpanNode {
         };
         match self.key_span {
             Some(key) => {
-                if self.style != Style::Collection && self.span.end <= line_end(key.start) && self.span.end > key.start {
+                if self.style != Style::Collection && self.span.end <= line_end(key.start) && self.span.end > key.start
+                {
                     Span { start: key.start, end: self.span.end }
                 } else {
                     key

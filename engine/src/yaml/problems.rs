@@ -7,11 +7,41 @@ use serde_json::Value;
 
 /// Keys that only ever appear nested inside an object, never at its root.
 const NESTED_ONLY: &[&str] = &[
-    "name", "labels", "annotations", "namespace", "containers", "initContainers", "image", "imagePullPolicy",
-    "volumeMounts", "mountPath", "volumes", "template", "selector", "path", "claimName", "ports",
-    "containerPort", "env", "command", "args", "restartPolicy", "hostPath", "emptyDir", "configMap",
-    "secretName", "accessModes", "capacity", "resources", "replicas", "serviceName", "nodeSelector",
-    "persistentVolumeClaim", "storageClassName", "persistentVolumeReclaimPolicy", "volumeClaimTemplates",
+    "name",
+    "labels",
+    "annotations",
+    "namespace",
+    "containers",
+    "initContainers",
+    "image",
+    "imagePullPolicy",
+    "volumeMounts",
+    "mountPath",
+    "volumes",
+    "template",
+    "selector",
+    "path",
+    "claimName",
+    "ports",
+    "containerPort",
+    "env",
+    "command",
+    "args",
+    "restartPolicy",
+    "hostPath",
+    "emptyDir",
+    "configMap",
+    "secretName",
+    "accessModes",
+    "capacity",
+    "resources",
+    "replicas",
+    "serviceName",
+    "nodeSelector",
+    "persistentVolumeClaim",
+    "storageClassName",
+    "persistentVolumeReclaimPolicy",
+    "volumeClaimTemplates",
 ];
 
 /// Whether `text` contains any character of [`is_exotic_space`] (memchr on their UTF-8 lead bytes).
@@ -63,7 +93,8 @@ pub fn lost_indentation(file: &SourceFile, doc: &Document, exotic_spaces: bool) 
     if misplaced.is_empty() || !(fully || spec_only) {
         return None;
     }
-    let misplaced: Vec<(usize, &str)> = if fully { misplaced } else { misplaced.into_iter().filter(|(_, k)| !is_metadata_key(k)).collect() };
+    let misplaced: Vec<(usize, &str)> =
+        if fully { misplaced } else { misplaced.into_iter().filter(|(_, k)| !is_metadata_key(k)).collect() };
     let (first_idx, _) = misplaced[0];
     let node = &doc.spans.children[first_idx];
     let span = node.key_span.unwrap_or(node.span);

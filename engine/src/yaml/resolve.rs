@@ -28,8 +28,10 @@ pub fn resolve_plain(s: &str) -> Resolved {
         return Resolved::Null;
     };
     // go-yaml only tries non-string resolution for these first characters.
-    if !matches!(first, b'+' | b'-' | b'.' | b'0'..=b'9' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'y' | b'Y' | b'~')
-    {
+    if !matches!(
+        first,
+        b'+' | b'-' | b'.' | b'0'..=b'9' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'y' | b'Y' | b'~'
+    ) {
         return Resolved::Str;
     }
     match s {

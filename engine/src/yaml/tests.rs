@@ -10,7 +10,9 @@ fn load_str(s: &str) -> (SourceFile, Loaded) {
 
 #[test]
 fn multi_document_with_spans_and_kubectl_typing() {
-    let (f, l) = load_str("---\n# empty\n---\napiVersion: v1\nkind: ConfigMap\ndata:\n  a: yes\n  b: \"yes\"\n  mode: 0644\n---\n");
+    let (f, l) = load_str(
+        "---\n# empty\n---\napiVersion: v1\nkind: ConfigMap\ndata:\n  a: yes\n  b: \"yes\"\n  mode: 0644\n---\n",
+    );
     assert!(l.problems.is_empty(), "{:?}", l.problems);
     assert_eq!(l.documents.len(), 1, "{:?}", l.documents.iter().map(|d| (&d.value, d.spans.span)).collect::<Vec<_>>());
     let d = &l.documents[0];
@@ -67,14 +69,20 @@ fn tab_indentation_gets_a_hint() {
 #[test]
 fn anchors_aliases_and_merge_keys() {
     let (_, l) = load_str("base: &b {x: 1, z: 2}\nuse:\n  <<: *b\n  z: 3\nref: *b\n");
-    assert_eq!(l.documents[0].value, json!({"base": {"x": 1, "z": 2}, "use": {"z": 3, "x": 1}, "ref": {"x": 1, "z": 2}}));
+    assert_eq!(
+        l.documents[0].value,
+        json!({"base": {"x": 1, "z": 2}, "use": {"z": 3, "x": 1}, "ref": {"x": 1, "z": 2}})
+    );
 }
 
 #[test]
 fn alias_bomb_is_bounded() {
     let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..10 {
-        s.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n", p = i - 1));
+        s.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n",
+            p = i - 1
+        ));
     }
     let (_, l) = load_str(&s);
     assert!(l.documents.is_empty());
@@ -83,7 +91,8 @@ fn alias_bomb_is_bounded() {
 
 #[test]
 fn flattened_document_is_detected() {
-    let (_, l) = load_str("apiVersion: v1\nkind: Pod\nmetadata:\nname: web\nspec:\ncontainers:\n- name: web\nimage: nginx\n");
+    let (_, l) =
+        load_str("apiVersion: v1\nkind: Pod\nmetadata:\nname: web\nspec:\ncontainers:\n- name: web\nimage: nginx\n");
     assert!(l.documents[0].flattened);
     assert!(l.problems.iter().any(|p| p.rule == "yaml-lost-indentation"));
     let (_, ok) = load_str("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n");

@@ -17,12 +17,7 @@ impl Generator<'_> {
     }
 
     /// An application ConfigMap: a config file plus a few environment keys.
-    pub(super) fn app_config(
-        &mut self,
-        ns: &Namespace,
-        app: &str,
-        meta_labels: &[(String, String)],
-    ) -> Doc {
+    pub(super) fn app_config(&mut self, ns: &Namespace, app: &str, meta_labels: &[(String, String)]) -> Doc {
         let style = self.rng.below(3);
         let file = match style {
             0 => (
@@ -53,48 +48,25 @@ impl Generator<'_> {
             (file.0.to_string(), Data::Block(file.1)),
             ("HTTP_PORT".into(), Data::Line("8080".into())),
             ("METRICS_PORT".into(), Data::Line("9090".into())),
-            (
-                "CACHE_TTL_SECONDS".into(),
-                Data::Line(self.rng.range(30, 900).to_string()),
-            ),
-            (
-                "UPSTREAM_TIMEOUT".into(),
-                Data::Line(format!("{}s", self.rng.range(1, 30))),
-            ),
+            ("CACHE_TTL_SECONDS".into(), Data::Line(self.rng.range(30, 900).to_string())),
+            ("UPSTREAM_TIMEOUT".into(), Data::Line(format!("{}s", self.rng.range(1, 30)))),
         ];
         let meta = Meta::namespaced(format!("{app}-config"), &ns.name, meta_labels);
-        Doc {
-            tag: "config",
-            text: objects::config_map(&meta, &data, self.rng.percent(10)),
-        }
+        Doc { tag: "config", text: objects::config_map(&meta, &data, self.rng.percent(10)) }
     }
 
-    pub(super) fn app_secret(
-        &mut self,
-        ns: &Namespace,
-        app: &str,
-        meta_labels: &[(String, String)],
-    ) -> Doc {
+    pub(super) fn app_secret(&mut self, ns: &Namespace, app: &str, meta_labels: &[(String, String)]) -> Doc {
         let data = vec![
             ("database-password".to_string(), self.random_base64(24)),
             ("api-key".into(), self.random_base64(32)),
             ("jwt-signing-key".into(), self.random_base64(64)),
         ];
         let meta = Meta::namespaced(format!("{app}-secrets"), &ns.name, meta_labels);
-        Doc {
-            tag: "config",
-            text: objects::secret(&meta, "Opaque", &data),
-        }
+        Doc { tag: "config", text: objects::secret(&meta, "Opaque", &data) }
     }
 
     /// A main application container, with the occasional real problem.
-    pub(super) fn app_container(
-        &mut self,
-        ns: &Namespace,
-        app: &str,
-        image: String,
-        config_file: bool,
-    ) -> Container {
+    pub(super) fn app_container(&mut self, ns: &Namespace, app: &str, image: String, config_file: bool) -> Container {
         let image = match self.rng.below(100) {
             0..=2 => format!("registry.example.com/{}/{app}:latest", ns.team),
             3 => format!("registry.example.com/{}/{app}", ns.team),
@@ -103,10 +75,7 @@ impl Generator<'_> {
         };
         let config = self.reference(&format!("{app}-config"), &format!("{app}-env"));
         let secrets = self.reference(&format!("{app}-secrets"), &format!("{app}-credentials"));
-        let key_secret = self.reference(
-            &format!("{app}-secrets"),
-            &format!("{}-db-credentials", ns.team),
-        );
+        let key_secret = self.reference(&format!("{app}-secrets"), &format!("{}-db-credentials", ns.team));
         let mut env = vec![
             Env::Field("POD_NAME".into(), "metadata.name"),
             Env::Field("POD_NAMESPACE".into(), "metadata.namespace"),
@@ -116,11 +85,7 @@ impl Generator<'_> {
                 "common-env".into(),
                 "OTEL_EXPORTER_OTLP_ENDPOINT".into(),
             ),
-            Env::SecretKey(
-                "DATABASE_PASSWORD".into(),
-                key_secret,
-                "database-password".into(),
-            ),
+            Env::SecretKey("DATABASE_PASSWORD".into(), key_secret, "database-password".into()),
         ];
         if self.rng.percent(50) {
             env.push(Env::Resource("GOMAXPROCS".into(), "limits.cpu"));
@@ -130,12 +95,9 @@ impl Generator<'_> {
         }
         let resources = match self.rng.below(100) {
             0..=3 => None,
-            4..=7 => Some(Resources {
-                cpu: "100m".into(),
-                memory: "128Mi".into(),
-                cpu_limit: None,
-                memory_limit: None,
-            }),
+            4..=7 => {
+                Some(Resources { cpu: "100m".into(), memory: "128Mi".into(), cpu_limit: None, memory_limit: None })
+            }
             _ => {
                 let memory = *self.rng.pick(&[128u32, 256, 512, 1024]);
                 Some(Resources {
@@ -176,12 +138,7 @@ impl Generator<'_> {
         }
     }
 
-    pub(super) fn base_pod(
-        &mut self,
-        ns: &Namespace,
-        all_labels: &[(String, String)],
-        sa: Option<String>,
-    ) -> Pod {
+    pub(super) fn base_pod(&mut self, ns: &Namespace, all_labels: &[(String, String)], sa: Option<String>) -> Pod {
         let mut annotations = Vec::new();
         if self.rng.percent(60) {
             annotations.push(("prometheus.io/scrape".to_string(), "true".to_string()));
@@ -191,17 +148,10 @@ impl Generator<'_> {
             labels: all_labels[..2].to_vec(),
             annotations,
             service_account: sa,
-            pull_secret: self
-                .rng
-                .percent(70)
-                .then(|| self.reference("regcred", "registry-credentials")),
+            pull_secret: self.rng.percent(70).then(|| self.reference("regcred", "registry-credentials")),
             run_as_user: self.rng.percent(75).then_some(10001),
             grace_seconds: self.rng.percent(30).then_some(45),
-            node_selector: if self.rng.percent(15) {
-                labels(&[("kubernetes.io/os", "linux")])
-            } else {
-                Vec::new()
-            },
+            node_selector: if self.rng.percent(15) { labels(&[("kubernetes.io/os", "linux")]) } else { Vec::new() },
             anti_affinity: ns.env == "prod" && self.rng.percent(50),
             spread_by_zone: ns.env == "prod" && self.rng.percent(30),
             ..Pod::default()
@@ -218,19 +168,12 @@ impl Generator<'_> {
         };
         pod.volumes.push(Volume {
             name: "config".into(),
-            source: Source::ConfigMap {
-                name: config,
-                items: Vec::new(),
-                mode,
-            },
+            source: Source::ConfigMap { name: config, items: Vec::new(), mode },
         });
         if self.rng.percent(50) {
             pod.volumes.push(Volume {
                 name: "tls".into(),
-                source: Source::Secret {
-                    name: ns.tls_secret.clone(),
-                    mode: Some("0400"),
-                },
+                source: Source::Secret { name: ns.tls_secret.clone(), mode: Some("0400") },
             });
             pod.containers[0].mounts.push(Mount {
                 volume: "tls".into(),
@@ -256,23 +199,11 @@ impl Generator<'_> {
             });
         }
         let scratch = match self.rng.below(100) {
-            0..=2 => Source::EmptyDir {
-                memory: true,
-                size_limit: None,
-            },
-            3..=19 => Source::EmptyDir {
-                memory: true,
-                size_limit: Some("64Mi".into()),
-            },
-            _ => Source::EmptyDir {
-                memory: false,
-                size_limit: None,
-            },
+            0..=2 => Source::EmptyDir { memory: true, size_limit: None },
+            3..=19 => Source::EmptyDir { memory: true, size_limit: Some("64Mi".into()) },
+            _ => Source::EmptyDir { memory: false, size_limit: None },
         };
-        pod.volumes.push(Volume {
-            name: "tmp".into(),
-            source: scratch,
-        });
+        pod.volumes.push(Volume { name: "tmp".into(), source: scratch });
         pod.containers[0].mounts.push(Mount {
             volume: "tmp".into(),
             path: "/tmp".into(),
@@ -280,16 +211,9 @@ impl Generator<'_> {
             sub_path: None,
         });
         if self.rng.percent(2) {
-            let path = *self
-                .rng
-                .pick(&["/var/run/docker.sock", "/var/log", "/etc/kubernetes"]);
-            pod.volumes.push(Volume {
-                name: "host".into(),
-                source: Source::HostPath {
-                    path: path.into(),
-                    kind: None,
-                },
-            });
+            let path = *self.rng.pick(&["/var/run/docker.sock", "/var/log", "/etc/kubernetes"]);
+            pod.volumes
+                .push(Volume { name: "host".into(), source: Source::HostPath { path: path.into(), kind: None } });
             pod.containers[0].mounts.push(Mount {
                 volume: "host".into(),
                 path: format!("/host{path}"),
@@ -299,16 +223,8 @@ impl Generator<'_> {
         }
     }
 
-    pub(super) fn service_account_doc(
-        &mut self,
-        ns: &Namespace,
-        name: &str,
-        meta_labels: &[(String, String)],
-    ) -> Doc {
+    pub(super) fn service_account_doc(&mut self, ns: &Namespace, name: &str, meta_labels: &[(String, String)]) -> Doc {
         let meta = Meta::namespaced(name, &ns.name, meta_labels);
-        Doc {
-            tag: "rbac",
-            text: objects::service_account(&meta, None, self.rng.percent(50)),
-        }
+        Doc { tag: "rbac", text: objects::service_account(&meta, None, self.rng.percent(50)) }
     }
 }

@@ -10,30 +10,21 @@ impl Generator<'_> {
         let app = self.unique_name(ns, base);
         let version = self.version();
         let (select, all) = Self::app_labels(ns, &app, &version);
-        let mut docs = vec![
-            self.app_config(ns, &app, &all),
-            self.app_secret(ns, &app, &all),
-        ];
+        let mut docs = vec![self.app_config(ns, &app, &all), self.app_secret(ns, &app, &all)];
         let sa = self.rng.percent(50).then(|| app.clone());
         if let Some(sa) = &sa {
             docs.push(self.service_account_doc(ns, sa, &all));
         }
         let image = format!("registry.example.com/{}/{app}:{version}", ns.team);
         let mut pod = self.base_pod(ns, &all, sa);
-        pod.containers
-            .push(self.app_container(ns, &app, image, true));
+        pod.containers.push(self.app_container(ns, &app, image, true));
         if self.rng.percent(20) {
             pod.containers.push(Container {
                 name: "envoy".into(),
                 image: "envoyproxy/envoy:v1.31.2".into(),
                 pull_policy: None,
                 command: Vec::new(),
-                args: vec![
-                    "--config-path".into(),
-                    "/etc/envoy/envoy.yaml".into(),
-                    "--log-level".into(),
-                    "warn".into(),
-                ],
+                args: vec!["--config-path".into(), "/etc/envoy/envoy.yaml".into(), "--log-level".into(), "warn".into()],
                 ports: vec![("proxy".into(), 15001)],
                 env: Vec::new(),
                 env_from: Vec::new(),
@@ -55,74 +46,34 @@ impl Generator<'_> {
             });
         }
         self.app_volumes(ns, &app, &mut pod);
-        let replicas = if ns.env == "prod" {
-            self.rng.range(2, 6)
-        } else {
-            1
-        } as u32;
+        let replicas = if ns.env == "prod" { self.rng.range(2, 6) } else { 1 } as u32;
         let mut meta = Meta::namespaced(app.clone(), &ns.name, &all);
         if self.rng.percent(30) {
-            meta.annotations.push((
-                "deployment.kubernetes.io/revision".into(),
-                self.rng.range(1, 40).to_string(),
-            ));
+            meta.annotations.push(("deployment.kubernetes.io/revision".into(), self.rng.range(1, 40).to_string()));
         }
-        docs.push(Doc {
-            tag: "deployment",
-            text: objects::deployment(&meta, replicas, &select, false, &pod),
-        });
+        docs.push(Doc { tag: "deployment", text: objects::deployment(&meta, replicas, &select, false, &pod) });
         let ports = [
-            ServicePort {
-                name: "http".into(),
-                port: 80,
-                target: "http".into(),
-            },
-            ServicePort {
-                name: "metrics".into(),
-                port: 9090,
-                target: "metrics".into(),
-            },
+            ServicePort { name: "http".into(), port: 80, target: "http".into() },
+            ServicePort { name: "metrics".into(), port: 9090, target: "metrics".into() },
         ];
         docs.push(Doc {
             tag: "service",
-            text: objects::service(
-                &Meta::namespaced(app.clone(), &ns.name, &all),
-                &select,
-                &ports,
-                false,
-                None,
-            ),
+            text: objects::service(&Meta::namespaced(app.clone(), &ns.name, &all), &select, &ports, false, None),
         });
         if self.rng.percent(45) {
             let host = format!("{app}.{}.{}.example.com", ns.team, ns.env);
             let mut meta = Meta::namespaced(app.clone(), &ns.name, &all);
-            meta.annotations.push((
-                "cert-manager.io/cluster-issuer".into(),
-                "letsencrypt".into(),
-            ));
-            meta.annotations.push((
-                "nginx.ingress.kubernetes.io/proxy-body-size".into(),
-                "8m".into(),
-            ));
+            meta.annotations.push(("cert-manager.io/cluster-issuer".into(), "letsencrypt".into()));
+            meta.annotations.push(("nginx.ingress.kubernetes.io/proxy-body-size".into(), "8m".into()));
             let tls = self.reference(&ns.tls_secret, &format!("{app}-tls"));
-            docs.push(Doc {
-                tag: "ingress",
-                text: objects::ingress(&meta, &host, &tls, &app, "http", &["/", "/api"]),
-            });
+            docs.push(Doc { tag: "ingress", text: objects::ingress(&meta, &host, &tls, &app, "http", &["/", "/api"]) });
         }
         if ns.env == "prod" && self.rng.percent(50) {
             let meta = Meta::namespaced(app.clone(), &ns.name, &all);
+            docs.push(Doc { tag: "hpa", text: objects::hpa(&meta, &app, replicas, replicas * 4, 70) });
             docs.push(Doc {
                 tag: "hpa",
-                text: objects::hpa(&meta, &app, replicas, replicas * 4, 70),
-            });
-            docs.push(Doc {
-                tag: "hpa",
-                text: objects::pdb(
-                    &Meta::namespaced(app.clone(), &ns.name, &all),
-                    &select,
-                    "50%",
-                ),
+                text: objects::pdb(&Meta::namespaced(app.clone(), &ns.name, &all), &select, "50%"),
             });
         }
         if self.rng.percent(20) {
@@ -139,21 +90,11 @@ impl Generator<'_> {
     }
 
     pub(super) fn worker_app(&mut self, ns: &mut Namespace) -> (String, Vec<Doc>) {
-        let base = *self.rng.pick(&[
-            "worker",
-            "consumer",
-            "processor",
-            "indexer",
-            "importer",
-            "exporter",
-        ]);
+        let base = *self.rng.pick(&["worker", "consumer", "processor", "indexer", "importer", "exporter"]);
         let app = self.unique_name(ns, base);
         let version = self.version();
         let (select, all) = Self::app_labels(ns, &app, &version);
-        let mut docs = vec![
-            self.app_config(ns, &app, &all),
-            self.app_secret(ns, &app, &all),
-        ];
+        let mut docs = vec![self.app_config(ns, &app, &all), self.app_secret(ns, &app, &all)];
         let claim = format!("{app}-data");
         let size = format!("{}Gi", self.rng.pick(&[5, 10, 20, 50, 100]));
         if self.rng.percent(20) {
@@ -188,12 +129,7 @@ impl Generator<'_> {
                 7 => Some("standard-retain".to_string()),
                 _ => None,
             };
-            let spec = ClaimSpec {
-                storage_class: class,
-                access_mode: "ReadWriteOnce",
-                size,
-                volume_name: None,
-            };
+            let spec = ClaimSpec { storage_class: class, access_mode: "ReadWriteOnce", size, volume_name: None };
             docs.push(Doc {
                 tag: "storage",
                 text: objects::pvc(&Meta::namespaced(claim.clone(), &ns.name, &all), &spec),
@@ -205,10 +141,7 @@ impl Generator<'_> {
         container.ports.truncate(0);
         container.ports.push(("metrics".into(), 9090));
         container.readiness = Some(Probe::Http("/healthz".into(), "metrics"));
-        container.liveness = Some(Probe::Exec(vec![
-            "/bin/healthcheck".into(),
-            "--timeout=2s".into(),
-        ]));
+        container.liveness = Some(Probe::Exec(vec!["/bin/healthcheck".into(), "--timeout=2s".into()]));
         container.mounts.push(Mount {
             volume: "data".into(),
             path: format!("/var/lib/{app}"),
@@ -218,15 +151,9 @@ impl Generator<'_> {
         pod.containers.push(container);
         self.app_volumes(ns, &app, &mut pod);
         let claim_ref = self.reference(&claim, &format!("{app}-cache"));
-        pod.volumes.push(Volume {
-            name: "data".into(),
-            source: Source::Claim(claim_ref),
-        });
+        pod.volumes.push(Volume { name: "data".into(), source: Source::Claim(claim_ref) });
         let meta = Meta::namespaced(app.clone(), &ns.name, &all);
-        docs.push(Doc {
-            tag: "deployment",
-            text: objects::deployment(&meta, 1, &select, true, &pod),
-        });
+        docs.push(Doc { tag: "deployment", text: objects::deployment(&meta, 1, &select, true, &pod) });
         (app, docs)
     }
 
@@ -260,19 +187,11 @@ impl Generator<'_> {
         }
         let mut pod = self.base_pod(ns, &all, None);
         pod.annotations.clear();
-        pod.restart_policy = Some(if self.rng.percent(50) {
-            "OnFailure"
-        } else {
-            "Never"
-        });
+        pod.restart_policy = Some(if self.rng.percent(50) { "OnFailure" } else { "Never" });
         pod.containers.push(container);
         pod.volumes.push(Volume {
             name: "config".into(),
-            source: Source::ConfigMap {
-                name: format!("{app}-config"),
-                items: Vec::new(),
-                mode: Some("0440"),
-            },
+            source: Source::ConfigMap { name: format!("{app}-config"), items: Vec::new(), mode: Some("0440") },
         });
         let meta = Meta::namespaced(app.clone(), &ns.name, &all);
         let text = if base == "migrate" || self.rng.percent(20) {
@@ -281,14 +200,7 @@ impl Generator<'_> {
             let schedule = format!("{} {} * * *", self.rng.range(0, 59), self.rng.range(0, 23));
             objects::cron_job(&meta, &schedule, &pod)
         };
-        docs.push(Doc {
-            tag: if text.contains("kind: Job") {
-                "job"
-            } else {
-                "cronjob"
-            },
-            text,
-        });
+        docs.push(Doc { tag: if text.contains("kind: Job") { "job" } else { "cronjob" }, text });
         (app, docs)
     }
 
@@ -302,27 +214,16 @@ impl Generator<'_> {
         let config = Meta::namespaced(format!("{app}-config"), &ns.name, &all);
         let mut docs = vec![Doc {
             tag: "config",
-            text: objects::config_map(
-                &config,
-                &[("redis.conf".to_string(), Data::Block(conf))],
-                false,
-            ),
+            text: objects::config_map(&config, &[("redis.conf".to_string(), Data::Block(conf))], false),
         }];
-        let image = if self.rng.percent(6) {
-            "redis:latest"
-        } else {
-            "redis:7.2.5-alpine"
-        };
+        let image = if self.rng.percent(6) { "redis:latest" } else { "redis:7.2.5-alpine" };
         let mut pod = self.base_pod(ns, &all, None);
         pod.pull_secret = None;
         pod.containers.push(Container {
             name: "redis".into(),
             image: image.into(),
             pull_policy: None,
-            command: vec![
-                "redis-server".into(),
-                "/usr/local/etc/redis/redis.conf".into(),
-            ],
+            command: vec!["redis-server".into(), "/usr/local/etc/redis/redis.conf".into()],
             args: Vec::new(),
             ports: vec![("redis".into(), 6379)],
             env: Vec::new(),
@@ -345,31 +246,14 @@ impl Generator<'_> {
         });
         pod.volumes.push(Volume {
             name: "config".into(),
-            source: Source::ConfigMap {
-                name: format!("{app}-config"),
-                items: Vec::new(),
-                mode: None,
-            },
+            source: Source::ConfigMap { name: format!("{app}-config"), items: Vec::new(), mode: None },
         });
         let meta = Meta::namespaced(app.clone(), &ns.name, &all);
-        docs.push(Doc {
-            tag: "deployment",
-            text: objects::deployment(&meta, 1, &select, false, &pod),
-        });
-        let ports = [ServicePort {
-            name: "redis".into(),
-            port: 6379,
-            target: "redis".into(),
-        }];
+        docs.push(Doc { tag: "deployment", text: objects::deployment(&meta, 1, &select, false, &pod) });
+        let ports = [ServicePort { name: "redis".into(), port: 6379, target: "redis".into() }];
         docs.push(Doc {
             tag: "service",
-            text: objects::service(
-                &Meta::namespaced(app.clone(), &ns.name, &all),
-                &select,
-                &ports,
-                false,
-                None,
-            ),
+            text: objects::service(&Meta::namespaced(app.clone(), &ns.name, &all), &select, &ports, false, None),
         });
         (app, docs)
     }

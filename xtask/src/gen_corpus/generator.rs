@@ -96,10 +96,7 @@ pub(super) type Labels = Vec<(String, String)>;
 
 /// Owned label pairs from borrowed ones.
 pub(super) fn labels(pairs: &[(&str, &str)]) -> Labels {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 impl Generator<'_> {
@@ -111,18 +108,14 @@ impl Generator<'_> {
         }
         let mut content = String::new();
         if self.rng.percent(15) {
-            content
-                .push_str("# Managed by the platform team. Changes go through review in #infra.\n");
+            content.push_str("# Managed by the platform team. Changes go through review in #infra.\n");
         }
         for (i, doc) in docs.iter().take(take).enumerate() {
             if i > 0 || self.rng.percent(25) {
                 content.push_str("---\n");
             }
             content.push_str(doc);
-            let kind = doc
-                .lines()
-                .find_map(|l| l.strip_prefix("kind: "))
-                .unwrap_or("?");
+            let kind = doc.lines().find_map(|l| l.strip_prefix("kind: ")).unwrap_or("?");
             *self.stats.kinds.entry(kind.to_string()).or_default() += 1;
         }
         self.remaining -= take;
@@ -134,12 +127,7 @@ impl Generator<'_> {
     }
 
     pub(super) fn version(&mut self) -> String {
-        format!(
-            "{}.{}.{}",
-            self.rng.range(0, 4),
-            self.rng.range(0, 30),
-            self.rng.range(0, 12)
-        )
+        format!("{}.{}.{}", self.rng.range(0, 4), self.rng.range(0, 30), self.rng.range(0, 12))
     }
 
     pub(super) fn random_base64(&mut self, bytes: usize) -> String {
@@ -159,10 +147,7 @@ impl Generator<'_> {
     pub(super) fn cluster(&mut self) -> io::Result<()> {
         let managed = labels(&[("app.kubernetes.io/managed-by", "platform")]);
         let mut standard = Meta::cluster("standard", &managed);
-        standard.annotations.push((
-            "storageclass.kubernetes.io/is-default-class".into(),
-            "true".into(),
-        ));
+        standard.annotations.push(("storageclass.kubernetes.io/is-default-class".into(), "true".into()));
         let gce = |kind: &str| vec![("type".to_string(), kind.to_string())];
         let classes = vec![
             objects::storage_class(
@@ -231,16 +216,9 @@ impl Generator<'_> {
         let target_files = self.rng.range(40, 60) as usize;
 
         let ns_labels = labels(&[("team", &ns.team), ("environment", env)]);
-        let mut docs = vec![objects::namespace(&Meta::cluster(
-            ns.name.clone(),
-            &ns_labels,
-        ))];
+        let mut docs = vec![objects::namespace(&Meta::cluster(ns.name.clone(), &ns_labels))];
         if self.rng.percent(50) {
-            docs.push(objects::limit_range(
-                &Meta::namespaced("defaults", &ns.name, &[]),
-                "512Mi",
-                "500m",
-            ));
+            docs.push(objects::limit_range(&Meta::namespaced("defaults", &ns.name, &[]), "512Mi", "500m"));
         }
         self.emit(format!("{}/namespace.yaml", ns.dir), docs)?;
         let shared = self.shared_config(&ns);
@@ -310,16 +288,10 @@ impl Generator<'_> {
             ("LOG_FORMAT".into(), Data::Line("json".into())),
             ("ENVIRONMENT".into(), Data::Line(ns.env.into())),
             ("TZ".into(), Data::Line("UTC".into())),
-            (
-                "OTEL_EXPORTER_OTLP_ENDPOINT".into(),
-                Data::Line("http://otel-collector.observability:4317".into()),
-            ),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT".into(), Data::Line("http://otel-collector.observability:4317".into())),
             (
                 "OTEL_RESOURCE_ATTRIBUTES".into(),
-                Data::Line(format!(
-                    "deployment.environment={},team={}",
-                    ns.env, ns.team
-                )),
+                Data::Line(format!("deployment.environment={},team={}", ns.env, ns.team)),
             ),
         ];
         let certificate = format!(
@@ -337,11 +309,7 @@ impl Generator<'_> {
         let tls_key = self.random_base64(1600);
         vec![
             objects::config_map(&meta("common-env"), &common, false),
-            objects::config_map(
-                &meta("ca-bundle"),
-                &[("ca.crt".to_string(), Data::Block(certificate))],
-                false,
-            ),
+            objects::config_map(&meta("ca-bundle"), &[("ca.crt".to_string(), Data::Block(certificate))], false),
             objects::secret(
                 &meta("regcred"),
                 "kubernetes.io/dockerconfigjson",
@@ -382,8 +350,6 @@ impl Generator<'_> {
     }
 
     pub(super) fn hex(&mut self, len: usize) -> String {
-        (0..len)
-            .map(|_| char::from(b"0123456789abcdef"[self.rng.below(16) as usize]))
-            .collect()
+        (0..len).map(|_| char::from(b"0123456789abcdef"[self.rng.below(16) as usize])).collect()
     }
 }

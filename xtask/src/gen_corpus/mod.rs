@@ -69,9 +69,7 @@ pub fn run(mut args: Args) -> TaskResult {
 
     if let Some(from) = from {
         if docs.is_some() {
-            return Err(TaskError::usage(
-                "--docs and --from-corpus exclude each other",
-            ));
+            return Err(TaskError::usage("--docs and --from-corpus exclude each other"));
         }
         let copies = copies.unwrap_or(5);
         let out = out.unwrap_or_else(|| bench_dir().join(format!("shared-x{copies}")));
@@ -114,10 +112,7 @@ pub fn size_name(docs: usize) -> String {
 
 /// The document count a default folder name stands for (`10k` → 10 000).
 pub fn docs_for_name(name: &str) -> Option<usize> {
-    DEFAULT_SIZES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, d)| *d)
+    DEFAULT_SIZES.iter().find(|(n, _)| *n == name).map(|(_, d)| *d)
 }
 
 /// Empties `out` if it is a folder we generated (or empty); refuses to touch anything else.
@@ -147,15 +142,8 @@ pub fn write_corpus(docs: usize, out: &Path) -> Result<Stats, TaskError> {
         }
         fs::write(path, file.content)
     })?;
-    fs::write(
-        out.join(MARKER),
-        format!("generator: cargo xtask gen-corpus\nseed: {SEED:#x}\ndocuments: {docs}\n"),
-    )?;
-    let kinds: Vec<String> = stats
-        .kinds
-        .iter()
-        .map(|(k, n)| format!("{k} {n}"))
-        .collect();
+    fs::write(out.join(MARKER), format!("generator: cargo xtask gen-corpus\nseed: {SEED:#x}\ndocuments: {docs}\n"))?;
+    let kinds: Vec<String> = stats.kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
     println!(
         "{}: {} documents in {} files, {:.1} MB ({})",
         display_path(out),
@@ -170,10 +158,7 @@ pub fn write_corpus(docs: usize, out: &Path) -> Result<Stats, TaskError> {
 /// Copies `from` `copies` times into `out/copy-0 … copy-{copies-1}`.
 pub fn copy_corpus(from: &Path, copies: usize, out: &Path) -> Result<(), TaskError> {
     if !from.is_dir() {
-        return Err(TaskError::new(format!(
-            "{} is not a directory",
-            from.display()
-        )));
+        return Err(TaskError::new(format!("{} is not a directory", from.display())));
     }
     prepare_output(out)?;
     let mut files = 0usize;
@@ -185,10 +170,7 @@ pub fn copy_corpus(from: &Path, copies: usize, out: &Path) -> Result<(), TaskErr
     }
     fs::write(
         out.join(MARKER),
-        format!(
-            "generator: cargo xtask gen-corpus --from-corpus\nsource: {}\ncopies: {copies}\n",
-            from.display()
-        ),
+        format!("generator: cargo xtask gen-corpus --from-corpus\nsource: {}\ncopies: {copies}\n", from.display()),
     )?;
     println!(
         "{}: {copies} copies of {}, {files} files, {:.1} MB",

@@ -13,11 +13,7 @@ pub struct Meta {
 
 impl Meta {
     /// Metadata for a namespaced object.
-    pub fn namespaced(
-        name: impl Into<String>,
-        namespace: &str,
-        labels: &[(String, String)],
-    ) -> Self {
+    pub fn namespaced(name: impl Into<String>, namespace: &str, labels: &[(String, String)]) -> Self {
         Self {
             name: name.into(),
             namespace: Some(namespace.to_string()),
@@ -28,12 +24,7 @@ impl Meta {
 
     /// Metadata for a cluster-scoped object.
     pub fn cluster(name: impl Into<String>, labels: &[(String, String)]) -> Self {
-        Self {
-            name: name.into(),
-            namespace: None,
-            labels: labels.to_vec(),
-            annotations: Vec::new(),
-        }
+        Self { name: name.into(), namespace: None, labels: labels.to_vec(), annotations: Vec::new() }
     }
 
     fn write(&self, y: &mut Yaml, indent: usize) {
@@ -131,14 +122,7 @@ pub fn role(kind: &str, meta: &Meta, rules: &[PolicyRule]) -> String {
 }
 
 /// `RoleBinding` / `ClusterRoleBinding` of a role to one ServiceAccount.
-pub fn role_binding(
-    kind: &str,
-    meta: &Meta,
-    role_kind: &str,
-    role: &str,
-    sa: &str,
-    sa_namespace: &str,
-) -> String {
+pub fn role_binding(kind: &str, meta: &Meta, role_kind: &str, role: &str, sa: &str, sa_namespace: &str) -> String {
     let mut y = header("rbac.authorization.k8s.io/v1", kind, meta);
     y.line(0, "roleRef:");
     y.line(1, "apiGroup: rbac.authorization.k8s.io");
@@ -187,14 +171,7 @@ pub fn service(
 }
 
 /// `networking.k8s.io/v1 Ingress` for one host and backend Service.
-pub fn ingress(
-    meta: &Meta,
-    host: &str,
-    tls_secret: &str,
-    service: &str,
-    port: &str,
-    paths: &[&str],
-) -> String {
+pub fn ingress(meta: &Meta, host: &str, tls_secret: &str, service: &str, port: &str, paths: &[&str]) -> String {
     let mut y = header("networking.k8s.io/v1", "Ingress", meta);
     y.line(0, "spec:");
     y.line(1, "ingressClassName: nginx");
@@ -281,10 +258,7 @@ impl ClaimSpec {
         y.line(indent, "accessModes:");
         y.line(indent + 1, format!("- {}", self.access_mode));
         if let Some(class) = &self.storage_class {
-            y.line(
-                indent,
-                format!("storageClassName: {}", scalar_or_empty(class)),
-            );
+            y.line(indent, format!("storageClassName: {}", scalar_or_empty(class)));
         }
         if let Some(volume) = &self.volume_name {
             y.line(indent, format!("volumeName: {volume}"));
@@ -350,13 +324,7 @@ fn selector(y: &mut Yaml, indent: usize, labels: &[(String, String)]) {
 }
 
 /// `apps/v1 Deployment`.
-pub fn deployment(
-    meta: &Meta,
-    replicas: u32,
-    select: &[(String, String)],
-    recreate: bool,
-    pod: &Pod,
-) -> String {
+pub fn deployment(meta: &Meta, replicas: u32, select: &[(String, String)], recreate: bool, pod: &Pod) -> String {
     let mut y = header("apps/v1", "Deployment", meta);
     y.line(0, "spec:");
     y.line(1, format!("replicas: {replicas}"));

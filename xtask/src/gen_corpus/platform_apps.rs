@@ -19,55 +19,27 @@ impl Generator<'_> {
         let config = Meta::namespaced(format!("{app}-config"), &ns.name, &all);
         docs.push(Doc {
             tag: "config",
-            text: objects::config_map(
-                &config,
-                &[("tuning.conf".to_string(), Data::Block(tuning))],
-                false,
-            ),
+            text: objects::config_map(&config, &[("tuning.conf".to_string(), Data::Block(tuning))], false),
         });
         let secret = Meta::namespaced(format!("{app}-credentials"), &ns.name, &all);
-        let (user, password, root) = (
-            base64(app.as_bytes()),
-            self.random_base64(24),
-            self.random_base64(24),
-        );
+        let (user, password, root) = (base64(app.as_bytes()), self.random_base64(24), self.random_base64(24));
         docs.push(Doc {
             tag: "config",
             text: objects::secret(
                 &secret,
                 "Opaque",
-                &[
-                    ("username".into(), user),
-                    ("password".into(), password),
-                    ("root-password".into(), root),
-                ],
+                &[("username".into(), user), ("password".into(), password), ("root-password".into(), root)],
             ),
         });
         let headless = format!("{app}-headless");
-        let ports = [ServicePort {
-            name: engine.into(),
-            port,
-            target: engine.into(),
-        }];
+        let ports = [ServicePort { name: engine.into(), port, target: engine.into() }];
         docs.push(Doc {
             tag: "service",
-            text: objects::service(
-                &Meta::namespaced(headless.clone(), &ns.name, &all),
-                &select,
-                &ports,
-                true,
-                None,
-            ),
+            text: objects::service(&Meta::namespaced(headless.clone(), &ns.name, &all), &select, &ports, true, None),
         });
         docs.push(Doc {
             tag: "service",
-            text: objects::service(
-                &Meta::namespaced(app.clone(), &ns.name, &all),
-                &select,
-                &ports,
-                false,
-                None,
-            ),
+            text: objects::service(&Meta::namespaced(app.clone(), &ns.name, &all), &select, &ports, false, None),
         });
 
         let credentials = self.reference(&format!("{app}-credentials"), &format!("{app}-secret"));
@@ -75,11 +47,7 @@ impl Generator<'_> {
         let mut env = vec![
             Env::SecretKey("DB_USER".into(), credentials.clone(), "username".into()),
             Env::SecretKey("DB_PASSWORD".into(), credentials.clone(), "password".into()),
-            Env::SecretKey(
-                "DB_ROOT_PASSWORD".into(),
-                credentials,
-                "root-password".into(),
-            ),
+            Env::SecretKey("DB_ROOT_PASSWORD".into(), credentials, "root-password".into()),
         ];
         if engine == "postgres" {
             env.push(Env::Value("PGDATA".into(), format!("{data_path}/pgdata")));
@@ -99,25 +67,11 @@ impl Generator<'_> {
                 cpu_limit: None,
                 memory_limit: (!self.rng.percent(8)).then(|| format!("{memory}Gi")),
             }),
-            readiness: Some(Probe::Exec(vec![
-                "sh".into(),
-                "-c".into(),
-                format!("nc -z 127.0.0.1 {port}"),
-            ])),
+            readiness: Some(Probe::Exec(vec!["sh".into(), "-c".into(), format!("nc -z 127.0.0.1 {port}")])),
             liveness: Some(Probe::Tcp(engine)),
             mounts: vec![
-                Mount {
-                    volume: "data".into(),
-                    path: data_path.into(),
-                    read_only: false,
-                    sub_path: None,
-                },
-                Mount {
-                    volume: "config".into(),
-                    path: "/etc/db/conf.d".into(),
-                    read_only: true,
-                    sub_path: None,
-                },
+                Mount { volume: "data".into(), path: data_path.into(), read_only: false, sub_path: None },
+                Mount { volume: "config".into(), path: "/etc/db/conf.d".into(), read_only: true, sub_path: None },
             ],
             hardened: false,
         };
@@ -128,17 +82,9 @@ impl Generator<'_> {
         let config_name = self.reference(&format!("{app}-config"), &format!("{app}-tuning"));
         pod.volumes.push(Volume {
             name: "config".into(),
-            source: Source::ConfigMap {
-                name: config_name,
-                items: Vec::new(),
-                mode: None,
-            },
+            source: Source::ConfigMap { name: config_name, items: Vec::new(), mode: None },
         });
-        let class = if self.rng.percent(85) {
-            "fast-ssd"
-        } else {
-            "premium-rwo"
-        };
+        let class = if self.rng.percent(85) { "fast-ssd" } else { "premium-rwo" };
         let claim = ClaimSpec {
             storage_class: Some(class.into()),
             access_mode: "ReadWriteOnce",
@@ -172,21 +118,10 @@ impl Generator<'_> {
         let mut docs = vec![
             Doc {
                 tag: "config",
-                text: objects::config_map(
-                    &config,
-                    &[("agent.conf".to_string(), Data::Block(conf))],
-                    false,
-                ),
+                text: objects::config_map(&config, &[("agent.conf".to_string(), Data::Block(conf))], false),
             },
             self.service_account_doc(ns, &app, &all),
-            Doc {
-                tag: "rbac",
-                text: objects::role(
-                    "ClusterRole",
-                    &Meta::cluster(cluster_name.clone(), &all),
-                    &rules,
-                ),
-            },
+            Doc { tag: "rbac", text: objects::role("ClusterRole", &Meta::cluster(cluster_name.clone(), &all), &rules) },
             Doc {
                 tag: "rbac",
                 text: objects::role_binding(
@@ -200,42 +135,21 @@ impl Generator<'_> {
             },
         ];
         let mut mounts = vec![
-            Mount {
-                volume: "config".into(),
-                path: "/fluent-bit/etc".into(),
-                read_only: true,
-                sub_path: None,
-            },
-            Mount {
-                volume: "varlog".into(),
-                path: "/var/log".into(),
-                read_only: true,
-                sub_path: None,
-            },
+            Mount { volume: "config".into(), path: "/fluent-bit/etc".into(), read_only: true, sub_path: None },
+            Mount { volume: "varlog".into(), path: "/var/log".into(), read_only: true, sub_path: None },
         ];
         let mut volumes = vec![
             Volume {
                 name: "config".into(),
-                source: Source::ConfigMap {
-                    name: format!("{app}-config"),
-                    items: Vec::new(),
-                    mode: None,
-                },
+                source: Source::ConfigMap { name: format!("{app}-config"), items: Vec::new(), mode: None },
             },
             Volume {
                 name: "varlog".into(),
-                source: Source::HostPath {
-                    path: "/var/log".into(),
-                    kind: Some("Directory"),
-                },
+                source: Source::HostPath { path: "/var/log".into(), kind: Some("Directory") },
             },
         ];
         let extra = *self.rng.pick(&[
-            (
-                "containers",
-                "/var/lib/docker/containers",
-                Some("DirectoryOrCreate"),
-            ),
+            ("containers", "/var/lib/docker/containers", Some("DirectoryOrCreate")),
             ("proc", "/proc", None),
             ("sys", "/sys", None),
             ("docker-sock", "/var/run/docker.sock", Some("Socket")),
@@ -247,23 +161,9 @@ impl Generator<'_> {
             read_only: self.rng.percent(85),
             sub_path: None,
         });
-        volumes.push(Volume {
-            name: extra.0.into(),
-            source: Source::HostPath {
-                path: extra.1.into(),
-                kind: extra.2,
-            },
-        });
-        volumes.push(Volume {
-            name: "podinfo".into(),
-            source: Source::DownwardLabels,
-        });
-        mounts.push(Mount {
-            volume: "podinfo".into(),
-            path: "/etc/podinfo".into(),
-            read_only: true,
-            sub_path: None,
-        });
+        volumes.push(Volume { name: extra.0.into(), source: Source::HostPath { path: extra.1.into(), kind: extra.2 } });
+        volumes.push(Volume { name: "podinfo".into(), source: Source::DownwardLabels });
+        mounts.push(Mount { volume: "podinfo".into(), path: "/etc/podinfo".into(), read_only: true, sub_path: None });
         let mut pod = self.base_pod(ns, &all, Some(app.clone()));
         pod.run_as_user = None;
         pod.tolerate_all = true;
@@ -276,15 +176,9 @@ impl Generator<'_> {
             image: image.into(),
             pull_policy: Some("IfNotPresent"),
             command: Vec::new(),
-            args: vec![
-                "--path.procfs=/host/proc".into(),
-                "--path.sysfs=/host/sys".into(),
-            ],
+            args: vec!["--path.procfs=/host/proc".into(), "--path.sysfs=/host/sys".into()],
             ports: vec![("metrics".into(), 9100)],
-            env: vec![
-                Env::Field("NODE_NAME".into(), "spec.nodeName"),
-                Env::Field("HOST_IP".into(), "status.hostIP"),
-            ],
+            env: vec![Env::Field("NODE_NAME".into(), "spec.nodeName"), Env::Field("HOST_IP".into(), "status.hostIP")],
             env_from: Vec::new(),
             resources: Some(Resources {
                 cpu: "50m".into(),
@@ -299,10 +193,7 @@ impl Generator<'_> {
         });
         pod.volumes = volumes;
         let meta = Meta::namespaced(app.clone(), &ns.name, &all);
-        docs.push(Doc {
-            tag: "daemonset",
-            text: objects::daemon_set(&meta, &select, &pod),
-        });
+        docs.push(Doc { tag: "daemonset", text: objects::daemon_set(&meta, &select, &pod) });
         (app, docs)
     }
 }

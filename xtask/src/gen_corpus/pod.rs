@@ -59,24 +59,11 @@ pub struct Container {
 
 /// A pod volume source.
 pub enum Source {
-    ConfigMap {
-        name: String,
-        items: Vec<(String, String)>,
-        mode: Option<&'static str>,
-    },
-    Secret {
-        name: String,
-        mode: Option<&'static str>,
-    },
+    ConfigMap { name: String, items: Vec<(String, String)>, mode: Option<&'static str> },
+    Secret { name: String, mode: Option<&'static str> },
     Claim(String),
-    EmptyDir {
-        memory: bool,
-        size_limit: Option<String>,
-    },
-    HostPath {
-        path: String,
-        kind: Option<&'static str>,
-    },
+    EmptyDir { memory: bool, size_limit: Option<String> },
+    HostPath { path: String, kind: Option<&'static str> },
     DownwardLabels,
 }
 
@@ -175,11 +162,7 @@ fn write_container(y: &mut Yaml, indent: usize, c: &Container) {
                     y.line(i + 4, format!("fieldPath: {path}"));
                 }
                 Env::ConfigKey(name, map, key) | Env::SecretKey(name, map, key) => {
-                    let selector = if matches!(env, Env::ConfigKey(..)) {
-                        "configMapKeyRef"
-                    } else {
-                        "secretKeyRef"
-                    };
+                    let selector = if matches!(env, Env::ConfigKey(..)) { "configMapKeyRef" } else { "secretKeyRef" };
                     y.line(i + 1, format!("- name: {name}"));
                     y.line(i + 2, "valueFrom:");
                     y.line(i + 3, format!("{selector}:"));

@@ -54,12 +54,7 @@ fn produces_exactly_the_requested_document_count() {
 fn documents_look_like_kubernetes_objects() {
     let (files, stats) = collect(3_000, SEED);
     for file in &files {
-        assert!(
-            (1..=20).contains(&documents(file).len()),
-            "{} has {} documents",
-            file.path,
-            documents(file).len()
-        );
+        assert!((1..=20).contains(&documents(file).len()), "{} has {} documents", file.path, documents(file).len());
         assert!(file.path.ends_with(".yaml"));
         assert!(!file.content.contains('\t'), "{} has a tab", file.path);
         for doc in documents(file) {
@@ -68,16 +63,8 @@ fn documents_look_like_kubernetes_objects() {
             assert!(doc.contains("metadata:\n  name: "), "{}: {doc}", file.path);
             for line in doc.lines() {
                 let indent = line.len() - line.trim_start_matches(' ').len();
-                assert!(
-                    indent % 2 == 0,
-                    "{}: odd indentation in `{line}`",
-                    file.path
-                );
-                assert!(
-                    !line.ends_with(' '),
-                    "{}: trailing space in `{line}`",
-                    file.path
-                );
+                assert!(indent % 2 == 0, "{}: odd indentation in `{line}`", file.path);
+                assert!(!line.ends_with(' '), "{}: trailing space in `{line}`", file.path);
             }
         }
     }
@@ -97,11 +84,7 @@ fn documents_look_like_kubernetes_objects() {
         "ClusterRole",
         "ClusterRoleBinding",
     ] {
-        assert!(
-            stats.kinds.get(kind).copied().unwrap_or(0) > 0,
-            "no {kind} in {:?}",
-            stats.kinds
-        );
+        assert!(stats.kinds.get(kind).copied().unwrap_or(0) > 0, "no {kind} in {:?}", stats.kinds);
     }
 }
 
@@ -112,19 +95,10 @@ fn folders_hold_about_fifty_files() {
     for file in &files {
         let parts: Vec<&str> = file.path.split('/').collect();
         if parts[0] != "cluster" {
-            *per_namespace
-                .entry(format!("{}/{}", parts[0], parts[1]))
-                .or_default() += 1;
+            *per_namespace.entry(format!("{}/{}", parts[0], parts[1])).or_default() += 1;
         }
     }
-    let last = files
-        .last()
-        .unwrap()
-        .path
-        .split('/')
-        .take(2)
-        .collect::<Vec<_>>()
-        .join("/");
+    let last = files.last().unwrap().path.split('/').take(2).collect::<Vec<_>>().join("/");
     for (folder, count) in &per_namespace {
         if *folder != last {
             assert!((40..=75).contains(count), "{folder}: {count} files");
@@ -139,11 +113,7 @@ fn most_references_resolve_and_some_do_not() {
     let defined: std::collections::BTreeSet<String> = all
         .split("\n---\n")
         .filter(|d| d.contains("kind: ConfigMap") || d.contains("kind: Secret"))
-        .filter_map(|d| {
-            d.lines()
-                .find_map(|l| l.strip_prefix("  name: "))
-                .map(str::to_string)
-        })
+        .filter_map(|d| d.lines().find_map(|l| l.strip_prefix("  name: ")).map(str::to_string))
         .collect();
     let mut total = 0;
     let mut missing = 0;

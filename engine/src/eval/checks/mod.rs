@@ -56,7 +56,9 @@ pub fn run(name: &str, params: &Map<String, Value>, object: &Value, target: Loca
 }
 
 fn removed_api(params: &Map<String, Value>, object: &Value, config: &Config) -> Vec<Hit> {
-    let (Some(api), Some(kind)) = (object.get("apiVersion").and_then(Value::as_str), object.get("kind").and_then(Value::as_str)) else {
+    let (Some(api), Some(kind)) =
+        (object.get("apiVersion").and_then(Value::as_str), object.get("kind").and_then(Value::as_str))
+    else {
         return Vec::new();
     };
     let Some(removals) = params.get("removals").and_then(Value::as_array) else { return Vec::new() };
@@ -103,7 +105,11 @@ fn volume_refs(params: &Map<String, Value>, object: &Value, pod_spec: Located<'_
         object
             .pointer("/spec/volumeClaimTemplates")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|t| t.pointer("/metadata/name").and_then(Value::as_str).map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t.pointer("/metadata/name").and_then(Value::as_str).map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or(claim_templates)
     } else {
         claim_templates
@@ -120,7 +126,10 @@ fn volume_refs(params: &Map<String, Value>, object: &Value, pod_spec: Located<'_
                 for (mi, m) in mounts.iter().enumerate() {
                     let Some(vname) = m.get("name").and_then(Value::as_str) else { continue };
                     used.push(vname.to_owned());
-                    if report == "undefined" && !volumes.iter().any(|v| v == vname) && !claim_templates.iter().any(|v| v == vname) {
+                    if report == "undefined"
+                        && !volumes.iter().any(|v| v == vname)
+                        && !claim_templates.iter().any(|v| v == vname)
+                    {
                         let mut vars = Map::new();
                         vars.insert("container".into(), json!(cname));
                         vars.insert("volume".into(), json!(vname));
