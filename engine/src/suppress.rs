@@ -1,20 +1,30 @@
 //! Suppression: `# kvet-ignore: id[, id]` (on the finding's line, or alone on the line above it),
 //! `# kvet-ignore-file: id` anywhere in a file, and the object annotation `kvet.dev/ignore: "id,id"`.
+//! A directive id that suppresses nothing is itself reported (`kvet-ignore-unused`).
 
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Span};
+
+/// One `kvet-ignore` comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    /// The line it applies to; `None` for `kvet-ignore-file`.
+    pub line: Option<u32>,
+    /// Rule ids (`all` matches every rule).
+    pub ids: Vec<String>,
+    /// The comment's span (for reporting it when unused).
+    pub span: Span,
+}
 
 /// The ignore directives of one file.
 #[derive(Debug, Default)]
 pub struct Directives {
-    /// (line the directive applies to, rule ids; `all` matches every rule).
-    pub lines: Vec<(u32, Vec<String>)>,
-    /// Rule ids ignored in the whole file.
-    pub file: Vec<String>,
+    /// In source order.
+    pub list: Vec<Directive>,
 }
 
 fn ids(rest: &str) -> Vec<String> {
     let rest = rest.split('#').next().unwrap_or("");
-    rest.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty() && !s.starts_with('#')).map(str::to_owned).collect()
+    rest.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
 /// Scans a file's comments. Cheap: only lines containing `kvet-ignore` are looked at.
@@ -23,26 +33,51 @@ pub fn scan(file: &SourceFile) -> Directives {
     if !file.text.contains("kvet-ignore") {
         return d;
     }
-    for (i, line) in file.text.lines().enumerate() {
-        let Some(hash) = line.find('#') else { continue };
-        let comment = line[hash + 1..].trim();
+    let mut offset = 0usize;
+    for (i, line) in file.text.split_inclusive('\n').enumerate() {
+        let line_start = offset;
+        offset += line.len();
+        let line = line.trim_end_matches(['\n', '\r']);
+        let Some(pos) = line.find("kvet-ignore") else { continue };
+        // It must be a comment: `#` followed only by spaces before `kvet-ignore`.
+        let Some(hash) = line[..pos].rfind('#') else { continue };
+        if !line[hash + 1..pos].trim().is_empty() {
+            continue;
+        }
+        let rest = &line[pos..];
         let line_no = i as u32 + 1;
-        if let Some(rest) = comment.strip_prefix("kvet-ignore-file:") {
-            d.file.extend(ids(rest));
-        } else if let Some(rest) = comment.strip_prefix("kvet-ignore:") {
+        let span = Span::new(line_start + hash, line_start + line.len());
+        if let Some(r) = rest.strip_prefix("kvet-ignore-file:") {
+            d.list.push(Directive { line: None, ids: ids(r), span });
+        } else if let Some(r) = rest.strip_prefix("kvet-ignore:") {
             let alone = line[..hash].trim().is_empty();
             let target = if alone { line_no + 1 } else { line_no };
-            d.lines.push((target, ids(rest)));
+            d.list.push(Directive { line: Some(target), ids: ids(r), span });
         }
     }
     d
 }
 
 impl Directives {
-    /// Whether a finding of `rule` (or one of its `aliases`) starting on `line` is suppressed.
+    /// The (directive, id) pairs that suppress a finding of `rule` (or one of its `aliases`) on `line`.
+    pub fn matches(&self, rule: &str, aliases: &[String], line: u32) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for (di, d) in self.list.iter().enumerate() {
+            if d.line.is_some_and(|l| l != line) {
+                continue;
+            }
+            for (ii, id) in d.ids.iter().enumerate() {
+                if id == rule || id == "all" || aliases.contains(id) {
+                    out.push((di, ii));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether a finding of `rule` on `line` is suppressed.
     pub fn suppresses(&self, rule: &str, aliases: &[String], line: u32) -> bool {
-        let m = |id: &String| id == rule || id == "all" || aliases.contains(id);
-        self.file.iter().any(m) || self.lines.iter().any(|(l, ids)| *l == line && ids.iter().any(m))
+        !self.matches(rule, aliases, line).is_empty()
     }
 }
 
@@ -57,11 +92,17 @@ mod tests {
 
     #[test]
     fn directives() {
-        let f = SourceFile::new("a.yaml", "# kvet-ignore-file: a\nx: 1 # kvet-ignore: b, c\n# kvet-ignore: d\ny: 2\n");
+        let f = SourceFile::new(
+            "a.yaml",
+            "# kvet-ignore-file: a\nx: 1 # kvet-ignore: b, c  # expect: z\n# kvet-ignore: d\ny: 2\nimage: a#kvet-ignore: e\n",
+        );
         let d = scan(&f);
         assert!(d.suppresses("a", &[], 9));
         assert!(d.suppresses("c", &[], 2));
+        assert!(!d.suppresses("z", &[], 2));
         assert!(!d.suppresses("c", &[], 3));
         assert!(d.suppresses("d", &[], 4));
+        assert_eq!(d.list.len(), 4);
+        assert_eq!(&f.text[d.list[1].span.start as usize..d.list[1].span.end as usize], "# kvet-ignore: b, c  # expect: z");
     }
 }

@@ -147,6 +147,7 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         }
     }
     let mut suppressed = 0;
+    let mut used: std::collections::HashSet<(usize, usize, usize)> = std::collections::HashSet::new();
     let mut findings = Vec::with_capacity(raw.len());
     for f in raw {
         let file = sources.get(f.file);
@@ -155,16 +156,58 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         }
         let line = file.position(f.span.start).line;
         let aliases = pack.get(&f.rule).map(|r| r.aliases.as_slice()).unwrap_or(&[]);
-        let by_comment = directives[f.file.0 as usize].suppresses(&f.rule, aliases, line);
+        let by_comment = directives[f.file.0 as usize].matches(&f.rule, aliases, line);
+        for (d, i) in &by_comment {
+            used.insert((f.file.0 as usize, *d, *i));
+        }
         let by_annotation = f.object.is_some()
             && annotations.iter().any(|((file_id, _, _), ids)| {
                 *file_id == f.file && ids.iter().any(|i| i == &f.rule || i == "all" || aliases.contains(i))
             })
             && object_annotation_matches(&annotations, &loaded, &f, aliases);
-        if by_comment || by_annotation {
+        if !by_comment.is_empty() || by_annotation {
             suppressed += 1;
         } else {
             findings.push(f);
+        }
+    }
+    // Directives that suppress nothing are reported, so stale ones do not pile up.
+    if let Some(rule) = pack.get("kvet-ignore-unused").filter(|r| r.enabled) {
+        for (fi, d) in directives.iter().enumerate() {
+            if !sources.get(FileId(fi as u32)).reported {
+                continue;
+            }
+            for (di, directive) in d.list.iter().enumerate() {
+                for (ii, id) in directive.ids.iter().enumerate() {
+                    if used.contains(&(fi, di, ii)) || id == "kvet-ignore-unused" {
+                        continue;
+                    }
+                    let known = id == "all" || pack.get(id).is_some();
+                    let what = if directive.line.is_some() { "kvet-ignore" } else { "kvet-ignore-file" };
+                    let message = if known {
+                        format!("`{what}: {id}` suppresses nothing here")
+                    } else {
+                        format!("`{what}: {id}` names no known rule")
+                    };
+                    let problem = Problem {
+                        rule: "kvet-ignore-unused",
+                        severity: Severity::Warning,
+                        span: directive.span,
+                        message,
+                        help: Some("Remove the stale directive (or fix the rule id).".into()),
+                        related: Vec::new(),
+                        path: String::new(),
+                    };
+                    let f = problem_finding(rule, FileId(fi as u32), &problem, None, None);
+                    let line = sources.get(FileId(fi as u32)).position(directive.span.start).line;
+                    // An unused-directive finding can itself be silenced on its line.
+                    if d.suppresses("kvet-ignore-unused", &rule.aliases, line) {
+                        suppressed += 1;
+                    } else {
+                        findings.push(f);
+                    }
+                }
+            }
         }
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
