@@ -103,6 +103,9 @@ mod tests {
         assert!(!d.suppresses("c", &[], 3));
         assert!(d.suppresses("d", &[], 4));
         assert_eq!(d.list.len(), 4);
-        assert_eq!(&f.text[d.list[1].span.start as usize..d.list[1].span.end as usize], "# kvet-ignore: b, c  # expect: z");
+        assert_eq!(
+            &f.text[d.list[1].span.start as usize..d.list[1].span.end as usize],
+            "# kvet-ignore: b, c  # expect: z"
+        );
     }
 }

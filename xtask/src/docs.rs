@@ -259,6 +259,10 @@ pub fn render_page(rule: &Rule, example: &Example) -> String {
          - Everywhere: disable the rule in `.kvet.yaml`:\n\n"
     ));
     out.push_str(&fenced("yaml", &format!("rules:\n  {id}:\n    enabled: false\n")));
+    out.push_str(
+        "\nA `kvet-ignore` comment or annotation that suppresses nothing is itself reported \
+         ([`kvet-ignore-unused`](kvet-ignore-unused.md)), so stale suppressions do not pile up.\n",
+    );
 
     if !rule.sources.is_empty() {
         out.push_str("\n## Sources\n\n");

@@ -390,9 +390,17 @@ fn evaluate_rule(
 ) {
     let object = resource.node(doc);
     let ctx = Ctx { rule, file, resource, object, config };
+    let mut wording_check_ran = false;
     for case in &rule.cases {
         if !case.applies_to(&resource.object.kind) {
             continue;
+        }
+        if case.wording_only {
+            // A rule-level check runs once; its hits pick among the wording cases.
+            if wording_check_ran {
+                continue;
+            }
+            wording_check_ran = true;
         }
         if let Cond::Check(name) = &case.cond {
             if name == "yaml" || name == "identity" {

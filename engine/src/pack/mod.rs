@@ -59,6 +59,9 @@ pub struct Case {
     pub help: Option<Template>,
     /// Label template.
     pub label: Option<Template>,
+    /// The case only words a rule-level `check` (no test of its own): the check runs once per target and its
+    /// hits choose among such cases by id.
+    pub wording_only: bool,
 }
 
 /// A compiled rule.
@@ -319,8 +322,12 @@ impl Loader<'_> {
             rule_file.cases.iter().enumerate().map(|(i, c)| (format!("cases[{i}]."), Some(c))).collect()
         };
         for (prefix, case) in raw_cases {
-            let cond = match case {
-                Some(c) => merge(&base, &c.condition()),
+            let own = case.map(|c| c.condition());
+            let wording_only =
+                own.as_ref().is_some_and(|c| c.deny.is_none() && c.assert.is_none() && c.check.is_none())
+                    && base.check.is_some();
+            let cond = match &own {
+                Some(c) => merge(&base, c),
                 None => base.clone(),
             };
             let message = case.and_then(|c| c.message.clone()).or_else(|| rule_file.message.clone());
@@ -329,6 +336,7 @@ impl Loader<'_> {
             let severity = case.and_then(|c| c.severity).unwrap_or(rule_file.severity);
             match compile_case(&cond, message, help, label, &params) {
                 Ok(mut compiled) => {
+                    compiled.wording_only = wording_only;
                     compiled.id = case.and_then(|c| c.id.clone());
                     compiled.target = case.and_then(|c| c.target).unwrap_or(rule_file.target);
                     compiled.kinds = case.and_then(|c| c.kinds.clone()).unwrap_or_else(|| rule_file.kinds.clone());
@@ -475,5 +483,6 @@ fn compile_case(
         message: parse("message", &message)?,
         help: help.as_deref().map(|h| parse("help", h)).transpose()?,
         label: label.as_deref().map(|l| parse("label", l)).transpose()?,
+        wording_only: false,
     })
 }

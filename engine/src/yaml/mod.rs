@@ -147,6 +147,8 @@ struct Builder<'f> {
     file: &'f SourceFile,
     base: usize,
     base_line: usize,
+    /// The text from `base` on is ASCII (character index = byte offset).
+    ascii: bool,
     doc_counter: &'f mut usize,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Value, SpanNode, usize)>,
@@ -166,6 +168,7 @@ impl<'f> Builder<'f> {
             file,
             base,
             base_line,
+            ascii: file.text.as_bytes()[base..].is_ascii(),
             doc_counter,
             stack: Vec::new(),
             anchors: HashMap::new(),
@@ -180,6 +183,10 @@ impl<'f> Builder<'f> {
 
     /// Byte offset in the file of a parser marker.
     fn offset(&self, m: &Marker) -> u32 {
+        // ASCII text: the parser's character index is the byte offset.
+        if self.ascii {
+            return (self.base + m.index()) as u32;
+        }
         let line = m.line() + self.base_line - 1;
         let col =
             if m.line() == 1 { m.col() + self.file.position(self.base as u32).column as usize - 1 } else { m.col() };

@@ -2,6 +2,19 @@
 //! (a path relative to the target root plus values for the message templates); the rule file owns the
 //! id, severity and wording.
 
+pub mod claim_template_use;
+pub mod label_syntax;
+pub mod progress_deadline;
+pub mod selector_match;
+
+pub mod config_data;
+pub mod env_names;
+pub mod mount_paths;
+pub mod resource_field_refs;
+pub mod volume_mounts;
+pub mod volume_names;
+pub mod volume_types;
+
 use crate::config::Config;
 use crate::yaml::{Located, PathElem};
 use serde_json::{json, Map, Value};
@@ -42,6 +55,17 @@ pub static TEMPLATES: &[(&str, CheckFn)] = &[
     ("identity", loader_findings),
     ("removed-api", |i| removed_api(i.params, i.object, i.config)),
     ("volume-refs", |i| volume_refs(i.params, i.object, i.target)),
+    ("config-data", config_data::check),
+    ("env-names", env_names::check),
+    ("mount-paths", mount_paths::check),
+    ("resource-field-refs", resource_field_refs::check),
+    ("volume-mounts", volume_mounts::check),
+    ("volume-names", volume_names::check),
+    ("volume-types", volume_types::check),
+    ("claim-template-use", claim_template_use::check),
+    ("label-syntax", label_syntax::check),
+    ("progress-deadline", progress_deadline::check),
+    ("selector-match", selector_match::check),
 ];
 
 /// Whether `name` is a known check template.
