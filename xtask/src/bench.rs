@@ -12,7 +12,8 @@ use std::time::Duration;
 use crate::gen_corpus::{self, bench_dir, docs_for_name, shared_corpus};
 use crate::measure;
 use crate::util::{
-    build_kvet, describe_status, display_path, kvet_status_ok, manifest_files, repo_root, Args, TaskError, TaskResult,
+    build_kvet_with, describe_status, display_path, kvet_status_ok, manifest_files, repo_root, Args, TaskError,
+    TaskResult,
 };
 
 /// One measured configuration.
@@ -53,7 +54,7 @@ pub fn run(mut args: Args) -> TaskResult {
     let runs = args.number("--runs")?.unwrap_or(5);
     args.finish()?;
 
-    let kvet = build_kvet()?;
+    let kvet = build_kvet_with(crate::util::Profile::Release)?;
     let corpora: Vec<PathBuf> = if given.is_empty() {
         vec![bench_dir().join("10k"), bench_dir().join("shared-x5")]
     } else {

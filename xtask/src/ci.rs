@@ -1,5 +1,6 @@
 //! `cargo xtask ci`: exactly the checks CI runs, in order, stopping at the first failure.
 
+use crate::corpus;
 use crate::util::{cargo, repo_root, Args, TaskError, TaskResult};
 use crate::{docs, fixtures};
 
@@ -17,7 +18,7 @@ fn cargo_step(args: &[&str]) -> TaskResult {
 pub fn run(args: Args) -> TaskResult {
     args.finish()?;
     type Step = (&'static str, fn() -> TaskResult);
-    let steps: [Step; 5] = [
+    let steps: [Step; 6] = [
         ("cargo fmt --all -- --check", || cargo_step(&["fmt", "--all", "--", "--check"])),
         ("cargo clippy --workspace --all-targets -- -D warnings", || {
             cargo_step(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
@@ -25,6 +26,7 @@ pub fn run(args: Args) -> TaskResult {
         ("cargo test --workspace", || cargo_step(&["test", "--workspace"])),
         ("cargo xtask fixtures", || fixtures::run(Args::new(Vec::new()))),
         ("cargo xtask docs --check", || docs::run(Args::new(vec!["--check".to_string()]))),
+        ("cargo xtask corpus", || corpus::run(Args::new(Vec::new()))),
     ];
     for (index, (name, step)) in steps.iter().enumerate() {
         println!("==> [{}/{}] {name}", index + 1, steps.len());

@@ -1,4 +1,4 @@
-//! `cargo xtask`: kvet's project chores. Every task that needs the linter builds the release `kvet` binary
+//! `cargo xtask`: kvet's project chores. Every task that needs the linter builds the `kvet` binary (dev profile; release for `bench`)
 //! and runs it as a user would, so this crate never depends on the engine's internals.
 
 mod bench;

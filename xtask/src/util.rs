@@ -154,22 +154,40 @@ pub fn target_dir() -> PathBuf {
     }
 }
 
-/// Builds the release `kvet` binary and returns its path.
-pub fn build_kvet() -> Result<PathBuf, TaskError> {
-    eprintln!("xtask: cargo build --release -p kvet");
+/// How `kvet` is built for a task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// The `dev` profile `cargo test` has already built: fixtures, docs, corpus (fast in CI).
+    Dev,
+    /// Optimised: benchmarks.
+    Release,
+}
+
+/// Builds the `kvet` binary in `profile` and returns its path.
+pub fn build_kvet_with(profile: Profile) -> Result<PathBuf, TaskError> {
+    let (args, dir): (&[&str], &str) = match profile {
+        Profile::Dev => (&["build", "-p", "kvet"], "debug"),
+        Profile::Release => (&["build", "--release", "-p", "kvet"], "release"),
+    };
+    eprintln!("xtask: cargo {}", args.join(" "));
     let status = cargo()
-        .args(["build", "--release", "-p", "kvet"])
+        .args(args)
         .current_dir(repo_root())
         .status()
         .map_err(|e| TaskError::new(format!("cannot run cargo: {e}")))?;
     if !status.success() {
-        return Err(TaskError::new(format!("cargo build --release -p kvet failed ({status})")));
+        return Err(TaskError::new(format!("cargo {} failed ({status})", args.join(" "))));
     }
-    let binary = target_dir().join("release").join(format!("kvet{}", std::env::consts::EXE_SUFFIX));
+    let binary = target_dir().join(dir).join(format!("kvet{}", std::env::consts::EXE_SUFFIX));
     if !binary.is_file() {
         return Err(TaskError::new(format!("the build succeeded but {} does not exist", binary.display())));
     }
     Ok(binary)
+}
+
+/// Builds the `kvet` binary of the dev profile (shared with `cargo test`) and returns its path.
+pub fn build_kvet() -> Result<PathBuf, TaskError> {
+    build_kvet_with(Profile::Dev)
 }
 
 /// Runs `program args…` in the repository root with inherited stdio; returns its status.
