@@ -455,9 +455,10 @@ fn evaluate_case(ctx: &Ctx<'_>, case: &Case, root_path: &[PathElem], root: Locat
         }
         return;
     }
-    let selected: Vec<(Vec<PathElem>, Located<'_>)> = match &case.select {
-        None => vec![(Vec::new(), root)],
-        Some(path) => path
+    let selected: Vec<(Vec<PathElem>, Located<'_>)> = match (&case.simple_select, &case.select) {
+        (_, None) => vec![(Vec::new(), root)],
+        (Some(steps), Some(_)) => crate::pack::select::select(steps, root),
+        (None, Some(path)) => path
             .query_located(root.value)
             .iter()
             .filter_map(|n| {

@@ -3,6 +3,7 @@
 
 pub mod format;
 pub mod keywords;
+pub mod select;
 pub mod template;
 
 use crate::finding::{Finding, Severity};
@@ -47,6 +48,8 @@ pub struct Case {
     pub select: Option<JsonPath>,
     /// The selector's source text.
     pub select_text: String,
+    /// The selector as simple steps, when it has no filters or descendants (fast path).
+    pub simple_select: Option<Vec<select::Step>>,
     /// What the schemas see.
     pub view: View,
     /// The test.
@@ -477,6 +480,7 @@ fn compile_case(
         when,
         select,
         select_text: cond.select.clone().unwrap_or_else(|| "$".into()),
+        simple_select: cond.select.as_deref().and_then(select::parse_simple),
         view: cond.view.unwrap_or_default(),
         cond: test,
         at,
