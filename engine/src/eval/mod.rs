@@ -458,22 +458,7 @@ fn evaluate_case(ctx: &Ctx<'_>, case: &Case, root_path: &[PathElem], root: Locat
     let selected: Vec<(Vec<PathElem>, Located<'_>)> = match (&case.simple_select, &case.select) {
         (_, None) => vec![(Vec::new(), root)],
         (Some(steps), Some(_)) => crate::pack::select::select(steps, root),
-        (None, Some(path)) => path
-            .query_located(root.value)
-            .iter()
-            .filter_map(|n| {
-                let p: Vec<PathElem> = n
-                    .location()
-                    .iter()
-                    .map(|e| match e {
-                        serde_json_path::PathElement::Name(k) => PathElem::Key((*k).to_owned()),
-                        serde_json_path::PathElement::Index(i) => PathElem::Index(*i),
-                    })
-                    .collect();
-                let located = root.get(&p)?;
-                Some((p, located))
-            })
-            .collect(),
+        (None, Some(path)) => crate::pack::select::select_general(path, root),
     };
     let empty = Map::new();
     for (sel_path, node) in selected {
