@@ -285,38 +285,26 @@ impl<'f> Builder<'f> {
                         None => self.deliver(Value::Null, scalar_span(start, end), false),
                     }
                 }
-                Event::SequenceStart(anchor, tag) => {
-                    if self.aborted {
+                Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
+                    if self.aborted || self.depth_exceeded(start) {
                         continue;
                     }
-                    if self.depth_exceeded(start) {
-                        continue;
-                    }
-                    self.stack.push(Frame::Seq {
-                        items: Vec::new(),
-                        spans: Vec::new(),
-                        start,
-                        anchor,
-                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix).into_boxed_str()),
-                    });
-                }
-                Event::MappingStart(anchor, tag) => {
-                    if self.aborted {
-                        continue;
-                    }
-                    if self.depth_exceeded(start) {
-                        continue;
-                    }
-                    self.stack.push(Frame::Map {
-                        map: Map::new(),
-                        spans: Vec::new(),
-                        start,
-                        anchor,
-                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix).into_boxed_str()),
-                        pending_key: None,
-                        merges: Vec::new(),
-                        positions: None,
-                    });
+                    let tag = tag.as_ref().map(|t| format!("{}{}", t.handle, t.suffix).into_boxed_str());
+                    let frame = if matches!(event, Event::SequenceStart(..)) {
+                        Frame::Seq { items: Vec::new(), spans: Vec::new(), start, anchor, tag }
+                    } else {
+                        Frame::Map {
+                            map: Map::new(),
+                            spans: Vec::new(),
+                            start,
+                            anchor,
+                            tag,
+                            pending_key: None,
+                            merges: Vec::new(),
+                            positions: None,
+                        }
+                    };
+                    self.stack.push(frame);
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
                     if self.aborted {
