@@ -442,7 +442,6 @@ fn evaluate_case(ctx: &Ctx<'_>, case: &Case, root_path: &[PathElem], root: Locat
             let (node, _) = root.descend(&hit.path);
             let vars = EvalVars {
                 ctx,
-                case: chosen,
                 node,
                 target: root,
                 at: node,
@@ -473,66 +472,53 @@ fn evaluate_case(ctx: &Ctx<'_>, case: &Case, root_path: &[PathElem], root: Locat
             PathElem::Key(k) => json!(k),
             PathElem::Index(i) => json!(i),
         });
+        // One finding at `rel` (relative to the selected node; the deepest existing part of it).
+        let mut emit = |rel: &[PathElem], error: Option<String>| {
+            let (at_node, n) = node.descend(rel);
+            let mut full = sel_path.clone();
+            full.extend(rel[..n].iter().cloned());
+            let vars = EvalVars {
+                ctx,
+                node,
+                target: root,
+                at: at_node,
+                key: key.clone(),
+                path: join(root_path, &full),
+                error,
+                check: &empty,
+            };
+            out.push(make_finding(ctx, case, &vars, at_node));
+        };
         match &case.cond {
             Cond::Deny(schema) => {
                 if schema.is_valid(&instance) {
-                    let (at_node, n) = node.descend(&case.at);
-                    let mut full = sel_path.clone();
-                    full.extend(case.at[..n].iter().cloned());
-                    let vars = EvalVars {
-                        ctx,
-                        case,
-                        node,
-                        target: root,
-                        at: at_node,
-                        key: key.clone(),
-                        path: join(root_path, &full),
-                        error: None,
-                        check: &empty,
-                    };
-                    out.push(make_finding(ctx, case, &vars, at_node));
+                    emit(&case.at, None);
                 }
             }
             Cond::Assert(schema) => {
                 let mut seen: Vec<Vec<PathElem>> = Vec::new();
                 for err in schema.iter_errors(&instance) {
                     let mut rel = Vec::new();
-                    let mut cur: &Value = &instance;
-                    for seg in err.instance_path().iter() {
-                        let elem = match (seg, cur) {
-                            (jsonschema::paths::LocationSegment::Index(i), _) => PathElem::Index(i),
-                            (jsonschema::paths::LocationSegment::Property(p), Value::Array(_)) => match p.parse() {
-                                Ok(i) => PathElem::Index(i),
-                                Err(_) => PathElem::Key(p.into_owned()),
-                            },
-                            (jsonschema::paths::LocationSegment::Property(p), _) => PathElem::Key(p.into_owned()),
-                        };
-                        cur = walk(cur, std::slice::from_ref(&elem)).unwrap_or(&Value::Null);
-                        rel.push(elem);
-                    }
-                    if case.view == View::Scalar {
-                        rel.clear();
+                    if case.view != View::Scalar {
+                        let mut cur: &Value = &instance;
+                        for seg in err.instance_path().iter() {
+                            let elem = match (seg, cur) {
+                                (jsonschema::paths::LocationSegment::Index(i), _) => PathElem::Index(i),
+                                (jsonschema::paths::LocationSegment::Property(p), Value::Array(_)) => match p.parse() {
+                                    Ok(i) => PathElem::Index(i),
+                                    Err(_) => PathElem::Key(p.into_owned()),
+                                },
+                                (jsonschema::paths::LocationSegment::Property(p), _) => PathElem::Key(p.into_owned()),
+                            };
+                            cur = walk(cur, std::slice::from_ref(&elem)).unwrap_or(&Value::Null);
+                            rel.push(elem);
+                        }
                     }
                     if seen.contains(&rel) {
                         continue;
                     }
-                    seen.push(rel.clone());
-                    let (at_node, n) = node.descend(&rel);
-                    let mut full = sel_path.clone();
-                    full.extend(rel[..n].iter().cloned());
-                    let msg = err.to_string();
-                    let vars = EvalVars {
-                        ctx,
-                        case,
-                        node,
-                        target: root,
-                        at: at_node,
-                        key: key.clone(),
-                        path: join(root_path, &full),
-                        error: Some(msg),
-                        check: &empty,
-                    };
-                    out.push(make_finding(ctx, case, &vars, at_node));
+                    emit(&rel, Some(err.to_string()));
+                    seen.push(rel);
                 }
             }
             Cond::Check(_) => {}
@@ -547,8 +533,6 @@ fn join(a: &[PathElem], b: &[PathElem]) -> String {
 }
 
 fn make_finding(ctx: &Ctx<'_>, case: &Case, vars: &EvalVars<'_>, at: Located<'_>) -> Finding {
-    let mut path = ctx.resource.base.clone();
-    path.clear();
     Finding {
         rule: ctx.rule.id.clone(),
         severity: case.severity,
@@ -565,8 +549,6 @@ fn make_finding(ctx: &Ctx<'_>, case: &Case, vars: &EvalVars<'_>, at: Located<'_>
 
 struct EvalVars<'a> {
     ctx: &'a Ctx<'a>,
-    #[allow(dead_code)]
-    case: &'a Case,
     node: Located<'a>,
     target: Located<'a>,
     at: Located<'a>,
