@@ -38,13 +38,26 @@ pub struct PackArgs {
     /// Kubernetes version to check against (default 1.34).
     #[arg(long = "k8s-version", value_name = "X.Y")]
     pub k8s_version: Option<String>,
+    /// The inputs (with --context) are the whole truth: references to objects that are not among them (and
+    /// not declared in config `cluster:`) are errors instead of warnings (config `assumeCompleteSet`).
+    #[arg(long)]
+    pub assume_complete: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    /// Snippets, labels and help (miette).
     Human,
+    /// `file:line:col: severity[id]: message`.
     Short,
+    /// The stable, versioned JSON document.
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// GitHub Actions annotations (and a job summary when GITHUB_STEP_SUMMARY is set).
+    Github,
+    /// JUnit XML: a testsuite per file, a testcase per object.
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -68,7 +81,7 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
-    /// Write the report to FILE instead of stdout.
+    /// Write the report (in --format) to FILE; the terminal still gets the human report.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Exit with status 1 when a finding is at or above this severity.
@@ -86,7 +99,7 @@ pub struct CheckArgs {
     /// Never use colours.
     #[arg(long)]
     pub no_color: bool,
-    /// Print only the summary line (human format).
+    /// Print only the summary line (human format); no progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
     /// File name to report for stdin input.

@@ -1,12 +1,13 @@
 //! `kvet check` and `kvet test`.
 
 use crate::args::{CheckArgs, FailOn, OutputFormat, TestArgs};
+use crate::progress::Progress;
 use kvet_engine::discover::{self, Input};
 use kvet_engine::harness::{self, HarnessOptions};
 use kvet_engine::report::{self, Format, RenderOptions};
 use kvet_engine::{Severity, SourceFile, SourceMap};
 use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub fn run(args: CheckArgs) -> i32 {
     crate::set_jobs(args.jobs);
@@ -28,6 +29,7 @@ pub fn run(args: CheckArgs) -> i32 {
     } else {
         args.paths.iter().filter(|p| p.as_os_str() != "-").cloned().collect()
     };
+    let mut progress = Progress::start(!args.quiet && std::io::stderr().is_terminal());
     let inputs: Vec<Input> = if paths.is_empty() && args.context.is_none() {
         Vec::new()
     } else {
@@ -39,6 +41,7 @@ pub fn run(args: CheckArgs) -> i32 {
             }
         }
     };
+    progress.message(format!("reading {} files", inputs.len()));
     let mut sources = discover::read(&inputs);
     if stdin {
         let mut bytes = Vec::new();
@@ -50,42 +53,60 @@ pub fn run(args: CheckArgs) -> i32 {
     }
     let sources: SourceMap = sources;
 
+    progress.message(format!("checking {} files", sources.len()));
     let report = if args.parse_only {
         kvet_engine::eval::parse_only(sources, &cfg)
     } else {
         kvet_engine::check(sources, &pack, &cfg)
     };
+    progress.finish();
 
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = to_terminal && !args.no_color && std::env::var_os("NO_COLOR").is_none();
+    let color = std::io::stdout().is_terminal() && !args.no_color && std::env::var_os("NO_COLOR").is_none();
     let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
-    let opts = RenderOptions { color, width, ..RenderOptions::default() };
+    let terminal_opts = RenderOptions { color, width, ..RenderOptions::default() };
     let format = match args.format {
         OutputFormat::Human => Format::Human,
         OutputFormat::Short => Format::Short,
         OutputFormat::Json => Format::Json,
+        OutputFormat::Sarif => Format::Sarif,
+        OutputFormat::Github => Format::Github,
+        OutputFormat::Junit => Format::Junit,
     };
-    let text = if args.quiet && format == Format::Human {
-        format!("{}\n", report::summary_line(&report))
-    } else {
-        report::render(&report, format, &opts)
+    let human_or_summary = |opts: &RenderOptions| {
+        if args.quiet {
+            format!("{}\n", report::summary_line(&report))
+        } else {
+            report::render_with_pack(&report, Format::Human, opts, Some(&pack))
+        }
     };
-    match &args.output {
+    // Stdout gets the chosen format, or the human report when the chosen format goes to --output.
+    let stdout_text = match &args.output {
         Some(path) => {
+            let file_opts = RenderOptions { color: false, ..terminal_opts.clone() };
+            let text = if format == Format::Human {
+                human_or_summary(&file_opts)
+            } else {
+                report::render_with_pack(&report, format, &file_opts, Some(&pack))
+            };
             if let Err(e) = std::fs::write(path, text) {
                 eprintln!("error: cannot write {}: {e}", path.display());
                 return 2;
             }
-            if format != Format::Human {
-                eprintln!("{}", report::summary_line(&report));
+            human_or_summary(&terminal_opts)
+        }
+        None if format == Format::Human => human_or_summary(&terminal_opts),
+        None => report::render_with_pack(&report, format, &terminal_opts, Some(&pack)),
+    };
+    if format == Format::Github {
+        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+            if let Err(e) = append(Path::new(&path), &report::step_summary(&report, Some(&pack))) {
+                eprintln!("warning: cannot append the job summary to {}: {e}", Path::new(&path).display());
             }
         }
-        None => {
-            let mut out = std::io::stdout().lock();
-            if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
-                return 2;
-            }
-        }
+    }
+    let mut out = std::io::stdout().lock();
+    if out.write_all(stdout_text.as_bytes()).and_then(|_| out.flush()).is_err() {
+        return 2;
     }
     let fail_on = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
@@ -94,6 +115,12 @@ pub fn run(args: CheckArgs) -> i32 {
         FailOn::Never => None,
     };
     report::exit_code(&report, fail_on)
+}
+
+/// Appends `text` to the file at `path` (GitHub's job summary file is shared by every step).
+fn append(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    file.write_all(text.as_bytes())
 }
 
 pub fn test(args: TestArgs) -> i32 {

@@ -3,6 +3,7 @@
 
 mod args;
 mod check;
+mod progress;
 mod rules;
 
 use args::{Cli, Command, PackArgs};
@@ -55,6 +56,9 @@ pub(crate) fn load(pack_args: &PackArgs, tweak: impl FnOnce(&mut Config)) -> Res
                 return Err(2);
             }
         }
+    }
+    if pack_args.assume_complete {
+        cfg.assume_complete_set = true;
     }
     tweak(&mut cfg);
     let mut dirs: Vec<&std::path::Path> = cfg.rule_dirs.iter().map(|p| p.as_path()).collect();

@@ -32,6 +32,26 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// The config file used, if any.
     pub file: Option<PathBuf>,
+    /// Objects that exist in the cluster outside the repository (config `cluster:`), as manifests.
+    pub cluster: Vec<ClusterObject>,
+    /// Config `assumeCompleteSet` / `--assume-complete`: the set is the whole truth, so a missing
+    /// reference is an error instead of a warning (RULES.md §0.3).
+    pub assume_complete_set: bool,
+    /// `--strict`: unknown fields and kinds without any schema are errors (`schema-violation`).
+    pub strict_schemas: bool,
+    /// Extra JSON Schemas from `--schema-dir` (loaded and compiled by the CLI before the run).
+    pub schema_dir: Option<std::sync::Arc<crate::schema::External>>,
+}
+
+/// An object of config `cluster:`.
+#[derive(Debug, Clone)]
+pub struct ClusterObject {
+    /// A manifest-shaped value: `kind`, `metadata.name`/`namespace`, and what the config declares (`type`,
+    /// `data` keys, `spec`, annotations).
+    pub value: Value,
+    /// Whether the config declared more than the identity (type, keys, spec): only then do rules about the
+    /// object's content look at it.
+    pub content_known: bool,
 }
 
 impl Default for Config {
@@ -44,6 +64,10 @@ impl Default for Config {
             include: Vec::new(),
             exclude: Vec::new(),
             file: None,
+            cluster: Vec::new(),
+            assume_complete_set: false,
+            strict_schemas: false,
+            schema_dir: None,
         }
     }
 }
@@ -63,6 +87,70 @@ struct ConfigFile {
     include: Vec<String>,
     #[serde(default)]
     exclude: Vec<String>,
+    #[serde(default)]
+    cluster: Vec<ClusterEntry>,
+    #[serde(default)]
+    assume_complete_set: bool,
+    #[serde(default)]
+    known_storage_classes: Vec<String>,
+}
+
+/// One `cluster:` entry: an object that exists outside the repository.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ClusterEntry {
+    kind: String,
+    name: String,
+    namespace: Option<String>,
+    /// Secret `type`.
+    #[serde(rename = "type")]
+    type_: Option<String>,
+    /// ConfigMap/Secret data keys.
+    keys: Option<Vec<String>>,
+    /// Any `spec` (PersistentVolumeClaim, Service, …).
+    spec: Option<Value>,
+    #[serde(default)]
+    labels: Map<String, Value>,
+    #[serde(default)]
+    annotations: Map<String, Value>,
+    /// ServiceAccount image pull secrets (names).
+    image_pull_secrets: Option<Vec<String>>,
+}
+
+impl ClusterEntry {
+    fn into_object(self) -> ClusterObject {
+        let mut metadata = Map::new();
+        metadata.insert("name".into(), Value::String(self.name));
+        if let Some(ns) = self.namespace {
+            metadata.insert("namespace".into(), Value::String(ns));
+        }
+        if !self.labels.is_empty() {
+            metadata.insert("labels".into(), Value::Object(self.labels));
+        }
+        if !self.annotations.is_empty() {
+            metadata.insert("annotations".into(), Value::Object(self.annotations));
+        }
+        let mut obj = Map::new();
+        obj.insert("kind".into(), Value::String(self.kind));
+        obj.insert("metadata".into(), Value::Object(metadata));
+        let content_known =
+            self.type_.is_some() || self.keys.is_some() || self.spec.is_some() || self.image_pull_secrets.is_some();
+        if let Some(t) = self.type_ {
+            obj.insert("type".into(), Value::String(t));
+        }
+        if let Some(keys) = self.keys {
+            let data: Map<String, Value> = keys.into_iter().map(|k| (k, Value::String(String::new()))).collect();
+            obj.insert("data".into(), Value::Object(data));
+        }
+        if let Some(spec) = self.spec {
+            obj.insert("spec".into(), spec);
+        }
+        if let Some(names) = self.image_pull_secrets {
+            let list = names.into_iter().map(|n| serde_json::json!({ "name": n })).collect();
+            obj.insert("imagePullSecrets".into(), Value::Array(list));
+        }
+        ClusterObject { value: Value::Object(obj), content_known }
+    }
 }
 
 #[derive(Deserialize)]
@@ -201,6 +289,22 @@ impl Config {
         }
         cfg.include = parsed.include;
         cfg.exclude = parsed.exclude;
+        cfg.assume_complete_set = parsed.assume_complete_set;
+        cfg.cluster = parsed.cluster.into_iter().map(ClusterEntry::into_object).collect();
+        for class in parsed.known_storage_classes {
+            let entry = ClusterEntry {
+                kind: "StorageClass".into(),
+                name: class,
+                namespace: None,
+                type_: None,
+                keys: None,
+                spec: None,
+                labels: Map::new(),
+                annotations: Map::new(),
+                image_pull_secrets: None,
+            };
+            cfg.cluster.push(entry.into_object());
+        }
         Ok(cfg)
     }
 }

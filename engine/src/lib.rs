@@ -3,15 +3,18 @@
 //!
 //! Data flow: discover → load (spans) → identify → index → evaluate → suppress → sort → format.
 
+pub mod binding;
 pub mod config;
 pub mod discover;
 pub mod eval;
 pub mod finding;
 pub mod harness;
+pub mod index;
 pub mod pack;
 pub mod quantity;
 pub mod report;
 pub mod resource;
+pub mod schema;
 pub mod source;
 pub mod suppress;
 pub mod workload;

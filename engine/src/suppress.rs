@@ -22,8 +22,10 @@ pub struct Directives {
     pub list: Vec<Directive>,
 }
 
+/// The rule ids of a directive: `id, id` up to the end of the comment or a ` -- reason`.
 fn ids(rest: &str) -> Vec<String> {
     let rest = rest.split('#').next().unwrap_or("");
+    let rest = rest.split("--").next().unwrap_or("");
     rest.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
@@ -107,5 +109,11 @@ mod tests {
             &f.text[d.list[1].span.start as usize..d.list[1].span.end as usize],
             "# kvet-ignore: b, c  # expect: z"
         );
+    }
+
+    #[test]
+    fn a_reason_after_two_dashes_is_not_an_id() {
+        assert_eq!(ids(" a-rule, b-rule -- the objects live elsewhere"), ["a-rule", "b-rule"]);
+        assert_eq!(ids(" a-rule"), ["a-rule"]);
     }
 }

@@ -7,6 +7,7 @@ mod corpus;
 mod docs;
 mod fixtures;
 mod gen_corpus;
+mod import_schemas;
 mod measure;
 mod prng;
 mod util;
@@ -29,6 +30,7 @@ tasks:
                              K copies of DIR into bench-corpus/shared-xK/copy-0..K-1
   bench [--corpus DIR]... [--runs N]
                              time `kvet check` (1 and 2 threads) and `--parse-only`; writes bench-results.md
+  import-schemas             regenerate engine/schemas/ (Kubernetes JSON Schemas) from PyPI kubernetes-validate
 ";
 
 fn main() -> ExitCode {
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         "corpus" => corpus::run(args),
         "gen-corpus" => gen_corpus::run(args),
         "bench" => bench::run(args),
+        "import-schemas" => import_schemas::run(args),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(true)

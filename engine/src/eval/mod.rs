@@ -2,9 +2,11 @@
 //! parallel, then suppress, filter and sort. Output order never depends on thread scheduling.
 
 pub mod checks;
+mod require;
 
 use crate::config::Config;
 use crate::finding::{Finding, ObjectRef, Related, Severity};
+use crate::index::Index;
 use crate::pack::format::{Target, View};
 use crate::pack::template::{walk, Vars};
 use crate::pack::{Case, Cond, Pack, Rule};
@@ -112,10 +114,19 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         }
     }
 
+    // The cross-resource index: one linear pass, then read-only for every thread.
+    let index = Index::build(&sources, loaded.iter().map(|lf| (lf.documents.as_slice(), lf.resources.as_slice())), config);
+
     // Rules × objects, in parallel.
     let active: Vec<&Rule> = pack.rules().iter().filter(|r| r.enabled).collect();
     let units: Vec<(&LoadedFile, &Resource)> =
         loaded.iter().flat_map(|lf| lf.resources.iter().map(move |r| (lf, r))).collect();
+    // The rules that apply to each kind, decided once per kind rather than once per object.
+    let mut by_kind: HashMap<&str, Vec<&Rule>> = HashMap::new();
+    for (_, r) in &units {
+        let kind = r.object.kind.as_str();
+        by_kind.entry(kind).or_insert_with(|| active.iter().copied().filter(|rule| rule.applies_to(kind)).collect());
+    }
     let mut evaluated: Vec<Finding> = units
         .par_iter()
         .flat_map_iter(|(lf, r)| {
@@ -125,15 +136,14 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
             if doc.flattened {
                 return out;
             }
-            for rule in &active {
-                if rule.applies_to(&r.object.kind) {
-                    evaluate_rule(rule, file, doc, r, config, &mut out);
-                }
+            for rule in by_kind.get(r.object.kind.as_str()).map_or(&[][..], Vec::as_slice) {
+                evaluate_rule(rule, file, doc, r, config, &index, &mut out);
             }
             out
         })
         .collect();
     raw.append(&mut evaluated);
+    crate::schema::drop_shadowed(&mut raw); // a field another rule reports gets no second, schema finding
 
     // Suppression.
     let directives: Vec<suppress::Directives> = sources.iter().map(|(_, f)| suppress::scan(f)).collect();
@@ -223,6 +233,7 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         infos: findings.iter().filter(|f| f.severity == Severity::Info).count(),
         suppressed,
     };
+    drop(index);
     // Freeing millions of small nodes is measurable; let a worker do it while the report is rendered.
     rayon::spawn(move || drop(loaded));
     Report { sources, findings, summary }
@@ -378,18 +389,20 @@ struct Ctx<'a> {
     resource: &'a Resource,
     object: Located<'a>,
     config: &'a Config,
+    index: &'a Index<'a>,
 }
 
-fn evaluate_rule(
-    rule: &Rule,
-    file: &SourceFile,
-    doc: &Document,
-    resource: &Resource,
-    config: &Config,
+fn evaluate_rule<'a>(
+    rule: &'a Rule,
+    file: &'a SourceFile,
+    doc: &'a Document,
+    resource: &'a Resource,
+    config: &'a Config,
+    index: &'a Index<'a>,
     out: &mut Vec<Finding>,
 ) {
     let object = resource.node(doc);
-    let ctx = Ctx { rule, file, resource, object, config };
+    let ctx = Ctx { rule, file, resource, object, config, index };
     let mut wording_check_ran = false;
     for case in &rule.cases {
         if !case.applies_to(&resource.object.kind) {
@@ -433,7 +446,15 @@ fn scalar_view(file: &SourceFile, node: Located<'_>) -> Option<Value> {
 
 fn evaluate_case(ctx: &Ctx<'_>, case: &Case, root_path: &[PathElem], root: Located<'_>, out: &mut Vec<Finding>) {
     if let Cond::Check(name) = &case.cond {
-        for hit in checks::run(name, &ctx.rule.params, ctx.object.value, root, ctx.config) {
+        let input = checks::CheckInput {
+            params: &ctx.rule.params,
+            object: ctx.object.value,
+            target: root,
+            config: ctx.config,
+            resource: ctx.resource,
+            index: ctx.index,
+        };
+        for hit in checks::run(name, &input) {
             let chosen = hit
                 .case
                 .as_deref()
@@ -449,8 +470,14 @@ fn evaluate_case(ctx: &Ctx<'_>, case: &Case, root_path: &[PathElem], root: Locat
                 path: join(root_path, &hit.path),
                 error: None,
                 check: &hit.vars,
+                related: None,
             };
-            out.push(make_finding(ctx, chosen, &vars, node));
+            let mut finding = make_finding(ctx, chosen, &vars, node);
+            if let Some(severity) = hit.severity {
+                finding.severity = severity;
+            }
+            finding.related = hit.related;
+            out.push(finding);
         }
         return;
     }
@@ -461,6 +488,10 @@ fn evaluate_case(ctx: &Ctx<'_>, case: &Case, root_path: &[PathElem], root: Locat
     };
     let empty = Map::new();
     for (sel_path, node) in selected {
+        if let Cond::Require(req) = &case.cond {
+            require::evaluate(ctx, case, req, root_path, root, &sel_path, node, out);
+            continue;
+        }
         let instance: Cow<'_, Value> = match case.view {
             View::Value => Cow::Borrowed(node.value),
             View::Scalar => match scalar_view(ctx.file, node) {
@@ -468,12 +499,12 @@ fn evaluate_case(ctx: &Ctx<'_>, case: &Case, root_path: &[PathElem], root: Locat
                 None => continue,
             },
         };
-        let key = sel_path.last().map(|e| match e {
-            PathElem::Key(k) => json!(k),
-            PathElem::Index(i) => json!(i),
-        });
         // One finding at `rel` (relative to the selected node; the deepest existing part of it).
         let mut emit = |rel: &[PathElem], error: Option<String>| {
+            let key = sel_path.last().map(|e| match e {
+                PathElem::Key(k) => json!(k),
+                PathElem::Index(i) => json!(i),
+            });
             let (at_node, n) = node.descend(rel);
             let mut full = sel_path.clone();
             full.extend(rel[..n].iter().cloned());
@@ -482,10 +513,11 @@ fn evaluate_case(ctx: &Ctx<'_>, case: &Case, root_path: &[PathElem], root: Locat
                 node,
                 target: root,
                 at: at_node,
-                key: key.clone(),
+                key,
                 path: join(root_path, &full),
                 error,
                 check: &empty,
+                related: None,
             };
             out.push(make_finding(ctx, case, &vars, at_node));
         };
@@ -496,6 +528,10 @@ fn evaluate_case(ctx: &Ctx<'_>, case: &Case, root_path: &[PathElem], root: Locat
                 }
             }
             Cond::Assert(schema) => {
+                // Most nodes pass: `is_valid` short-circuits and builds no errors.
+                if schema.is_valid(&instance) {
+                    continue;
+                }
                 let mut seen: Vec<Vec<PathElem>> = Vec::new();
                 for err in schema.iter_errors(&instance) {
                     let mut rel = Vec::new();
@@ -521,7 +557,7 @@ fn evaluate_case(ctx: &Ctx<'_>, case: &Case, root_path: &[PathElem], root: Locat
                     seen.push(rel);
                 }
             }
-            Cond::Check(_) => {}
+            Cond::Check(_) | Cond::Require(_) => {}
         }
     }
 }
@@ -556,6 +592,8 @@ struct EvalVars<'a> {
     path: String,
     error: Option<String>,
     check: &'a Map<String, Value>,
+    /// The referenced object of a `require:` finding (`{{related.*}}`).
+    related: Option<&'a Value>,
 }
 
 impl Vars for EvalVars<'_> {
@@ -565,7 +603,9 @@ impl Vars for EvalVars<'_> {
             "node" => b(self.node.value),
             "value" => b(self.at.value),
             "target" => b(self.target.value),
-            "check" => walk(&Value::Object(self.check.clone()), path).map(|v| Cow::Owned(v.clone())),
+            "check" | "require" => walk(&Value::Object(self.check.clone()), path).map(|v| Cow::Owned(v.clone())),
+            "related" => self.related.and_then(|r| walk(r, path)).map(|v| Cow::Owned(v.clone())),
+            "item" => self.check.get("item").and_then(|r| walk(r, path)).map(|v| Cow::Owned(v.clone())),
             "params" => walk(&Value::Object(self.ctx.rule.params.clone()), path).map(|v| Cow::Owned(v.clone())),
             "raw" => {
                 let s = self.at.spans.span;

@@ -47,6 +47,37 @@ pub fn parse_sidecar(text: &str) -> Result<Vec<(u32, String)>, String> {
     Ok(out)
 }
 
+/// Applies the `# kvet-test: SETTING…` directives of a fixture to a copy of the run's config. Settings:
+/// `k8s-version=X.Y` (the target Kubernetes version, which must be embedded) and `strict` (`--strict`).
+/// Errors name the line.
+pub fn apply_settings(text: &str, config: &mut crate::Config) -> Result<(), String> {
+    for (i, line) in text.lines().enumerate() {
+        let Some(pos) = line.find("# kvet-test:") else { continue };
+        for setting in line[pos + "# kvet-test:".len()..].split_whitespace() {
+            match setting.split_once('=') {
+                Some(("k8s-version", v)) => match crate::config::parse_version(v) {
+                    Some(ver) if crate::schema::is_embedded(ver) => config.target_version = ver,
+                    _ => {
+                        return Err(format!(
+                            "line {}: k8s-version={v} is not an embedded Kubernetes version ({})",
+                            i + 1,
+                            crate::schema::versions_line()
+                        ))
+                    }
+                },
+                None if setting == "strict" => config.strict_schemas = true,
+                _ => {
+                    return Err(format!(
+                        "line {}: unknown kvet-test setting `{setting}` (k8s-version=X.Y, strict)",
+                        i + 1
+                    ))
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn split_ids(s: &str) -> impl Iterator<Item = &str> {
     s.split([',', ' ', '\t']).filter(|id| !id.is_empty())
 }

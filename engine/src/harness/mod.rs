@@ -302,6 +302,7 @@ fn run_one(
     let mut problems = String::new();
     let mut sources = SourceMap::default();
     let mut expected = Vec::new();
+    let mut settings = config.clone(); // `# kvet-test:` directives (target version, --strict) change a copy
     if fixture.files.is_empty() {
         problems.push_str("the fixture directory contains no manifest (*.yaml, *.yml, *.json)\n");
     }
@@ -323,6 +324,9 @@ fn run_one(
                 let _ = writeln!(problems, "{e}");
             }
         }
+        if let Err(e) = expect::apply_settings(&text, &mut settings) {
+            let _ = writeln!(problems, "{name}: {e}");
+        }
         sources.add(SourceFile::new(name.clone(), text));
     }
     if !problems.is_empty() {
@@ -330,7 +334,7 @@ fn run_one(
         return outcome;
     }
 
-    let report = crate::check(sources, pack, config);
+    let report = crate::check(sources, pack, &settings);
     outcome.ran = true;
     let actual: Vec<Actual> = report
         .findings

@@ -37,6 +37,7 @@ macro_rules! condition_of {
             deny: $x.deny.clone(),
             assert: $x.assert.clone(),
             check: $x.check.clone(),
+            require: $x.require.clone(),
             at: $x.at.clone(),
         }
     };
@@ -73,6 +74,7 @@ pub struct RuleFile {
     pub deny: Option<Value>,
     pub assert: Option<Value>,
     pub check: Option<String>,
+    pub require: Option<RequireFile>,
     pub at: Option<String>,
     #[serde(default)]
     pub params: Map<String, Value>,
@@ -98,6 +100,7 @@ pub struct Condition {
     pub deny: Option<Value>,
     pub assert: Option<Value>,
     pub check: Option<String>,
+    pub require: Option<RequireFile>,
     pub at: Option<String>,
 }
 
@@ -115,8 +118,37 @@ pub struct CaseFile {
     pub deny: Option<Value>,
     pub assert: Option<Value>,
     pub check: Option<String>,
+    pub require: Option<RequireFile>,
     pub at: Option<String>,
     pub message: Option<String>,
     pub help: Option<String>,
     pub label: Option<String>,
+}
+
+/// `require:` — a reference from the selected node to another object of the set (or of config `cluster:`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RequireFile {
+    /// Kind of the referenced object (`ConfigMap`).
+    pub kind: String,
+    /// Its name, templated from the selected node (`"{{node.name}}"`).
+    pub name: String,
+    /// Its namespace (default: the referrer's effective namespace; ignored for cluster-scoped kinds).
+    pub namespace: Option<String>,
+    /// A data key the object must have (ConfigMap `data`/`binaryData`, Secret `data`/`stringData`).
+    pub key: Option<String>,
+    /// A list under the selected node (dotted path, e.g. `items`) whose elements are checked one by one:
+    /// `{{item.*}}` is the element in `key`, and `at` is relative to the element.
+    pub each: Option<String>,
+    /// A JSON Schema the referenced object must satisfy.
+    #[serde(rename = "where")]
+    pub where_: Option<Value>,
+    /// A JSON Schema on the selected node: when it matches, the reference is not checked (`optional: true`).
+    pub unless: Option<Value>,
+    /// Names that count as present although not in the set (e.g. `"{{params.knownStorageClasses}}"`).
+    pub known: Option<Value>,
+    /// Where the second label points on the referenced object (dotted path; default `metadata.name`).
+    pub related_at: Option<String>,
+    /// The second label's text (templated; default "defined here").
+    pub related_label: Option<String>,
 }

@@ -9,7 +9,7 @@ pub mod template;
 use crate::finding::{Finding, Severity};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::yaml::{self, PathElem};
-use format::{CaseFile, Condition, RuleFile, Target, View};
+use format::{CaseFile, Condition, RequireFile, RuleFile, Target, View};
 use jsonschema::Validator;
 use serde_json::{Map, Value};
 use serde_json_path::JsonPath;
@@ -29,6 +29,40 @@ pub enum Cond {
     Assert(Arc<Validator>),
     /// A check template.
     Check(String),
+    /// A reference to another object (`require:`).
+    Require(Box<Require>),
+}
+
+/// A compiled `require:`.
+#[derive(Debug)]
+pub struct Require {
+    /// Kind of the referenced object.
+    pub kind: String,
+    /// Name template.
+    pub name: Template,
+    /// Namespace template (default: the referrer's effective namespace).
+    pub namespace: Option<Template>,
+    /// Required data key template.
+    pub key: Option<Template>,
+    /// The list under the selected node whose elements are checked one by one.
+    pub each: Option<Vec<PathElem>>,
+    /// Schema the referenced object must satisfy.
+    pub where_: Option<Arc<Validator>>,
+    /// Schema on the selected node that exempts it.
+    pub unless: Option<Arc<Validator>>,
+    /// Names that count as present.
+    pub known: Vec<String>,
+    /// Path of the second label on the referenced object.
+    pub related_at: Vec<PathElem>,
+    /// Text of the second label.
+    pub related_label: Option<Template>,
+}
+
+impl Require {
+    /// Whether the rule reports a present object that fails `key`/`where` (true) or a missing object (false).
+    pub fn checks_content(&self) -> bool {
+        self.key.is_some() || self.where_.is_some()
+    }
 }
 
 /// One compiled alternative of a rule.
@@ -327,7 +361,9 @@ impl Loader<'_> {
         for (prefix, case) in raw_cases {
             let own = case.map(|c| c.condition());
             let wording_only =
-                own.as_ref().is_some_and(|c| c.deny.is_none() && c.assert.is_none() && c.check.is_none())
+                own.as_ref().is_some_and(|c| {
+                    c.deny.is_none() && c.assert.is_none() && c.check.is_none() && c.require.is_none()
+                })
                     && base.check.is_some();
             let cond = match &own {
                 Some(c) => merge(&base, c),
@@ -386,7 +422,7 @@ impl Loader<'_> {
 }
 
 fn merge(base: &Condition, case: &Condition) -> Condition {
-    let has_test = case.deny.is_some() || case.assert.is_some() || case.check.is_some();
+    let has_test = case.deny.is_some() || case.assert.is_some() || case.check.is_some() || case.require.is_some();
     Condition {
         when: case.when.clone().or_else(|| base.when.clone()),
         select: case.select.clone().or_else(|| base.select.clone()),
@@ -394,6 +430,7 @@ fn merge(base: &Condition, case: &Condition) -> Condition {
         deny: if has_test { case.deny.clone() } else { base.deny.clone() },
         assert: if has_test { case.assert.clone() } else { base.assert.clone() },
         check: if has_test { case.check.clone() } else { base.check.clone() },
+        require: if has_test { case.require.clone() } else { base.require.clone() },
         at: case.at.clone().or_else(|| base.at.clone()),
     }
 }
@@ -438,6 +475,40 @@ fn compile_schema(
         .map_err(|e| (field, format!("`{field}` is not a valid JSON Schema: {e}")))
 }
 
+fn compile_require(r: &RequireFile, params: &Map<String, Value>) -> Result<Require, (&'static str, String)> {
+    let template = |field: &'static str, t: &str| Template::parse(t).map_err(|e| (field, format!("require.{field}: {e}")));
+    if r.kind.is_empty() {
+        return Err(("require", "`require.kind` must name a kind".into()));
+    }
+    let known = match &r.known {
+        None => Vec::new(),
+        Some(v) => match substitute(v, params).map_err(|e| ("require", e))? {
+            Value::Array(items) => items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect(),
+            Value::Null => Vec::new(),
+            other => return Err(("require", format!("`require.known` must be a list of names, got {other}"))),
+        },
+    };
+    let related_at = match &r.related_at {
+        Some(a) => yaml::parse_dotted(a).ok_or(("require", format!("`require.relatedAt` is not a valid path: {a}")))?,
+        None => vec![PathElem::Key("metadata".into()), PathElem::Key("name".into())],
+    };
+    Ok(Require {
+        kind: r.kind.clone(),
+        name: template("name", &r.name)?,
+        namespace: r.namespace.as_deref().map(|n| template("namespace", n)).transpose()?,
+        key: r.key.as_deref().map(|k| template("key", k)).transpose()?,
+        each: match &r.each {
+            Some(e) => Some(yaml::parse_dotted(e).ok_or(("require", format!("`require.each` is not a valid path: {e}")))?),
+            None => None,
+        },
+        where_: r.where_.as_ref().map(|w| compile_schema("require", w, params)).transpose()?,
+        unless: r.unless.as_ref().map(|u| compile_schema("require", u, params)).transpose()?,
+        known,
+        related_at,
+        related_label: r.related_label.as_deref().map(|l| template("relatedLabel", l)).transpose()?,
+    })
+}
+
 fn compile_case(
     cond: &Condition,
     message: Option<String>,
@@ -445,15 +516,20 @@ fn compile_case(
     label: Option<String>,
     params: &Map<String, Value>,
 ) -> Result<Case, (&'static str, String)> {
-    let tests = [cond.deny.is_some(), cond.assert.is_some(), cond.check.is_some()].iter().filter(|b| **b).count();
+    let tests = [cond.deny.is_some(), cond.assert.is_some(), cond.check.is_some(), cond.require.is_some()]
+        .iter()
+        .filter(|b| **b)
+        .count();
     if tests != 1 {
-        return Err(("deny", "exactly one of `deny`, `assert` or `check` is required".into()));
+        return Err(("deny", "exactly one of `deny`, `assert`, `check` or `require` is required".into()));
     }
     let when = cond.when.as_ref().map(|w| compile_schema("when", w, params)).transpose()?;
     let test = if let Some(d) = &cond.deny {
         Cond::Deny(compile_schema("deny", d, params)?)
     } else if let Some(a) = &cond.assert {
         Cond::Assert(compile_schema("assert", a, params)?)
+    } else if let Some(r) = &cond.require {
+        Cond::Require(Box::new(compile_require(r, params)?))
     } else {
         let name = cond.check.clone().unwrap_or_default();
         if !crate::eval::checks::is_known(&name) {

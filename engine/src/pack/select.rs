@@ -1,6 +1,7 @@
-//! A fast path for the JSONPath selectors most rules use — `$`, `.name`, `['name']`, `[*]`, `.*`, `[n]` —
-//! evaluated directly on the span tree without allocating normalized paths. Anything else (filters,
-//! descendants, slices) goes through `serde_json_path`.
+//! A fast path for the JSONPath selectors rules use — `$`, `.name`, `['name']`, `['a','b']`, `[*]`, `.*`, `[n]`
+//! and descendant segments of those (`..name`, `..[*]`, `..['a','b']`) — evaluated directly on the span tree,
+//! in the order RFC 9535 (and `serde_json_path`) gives. Anything else (filters, slices, negative indexes,
+//! mixed unions) goes through `serde_json_path`.
 
 use crate::yaml::{Located, PathElem};
 use serde_json::Value;
@@ -10,10 +11,14 @@ use serde_json::Value;
 pub enum Step {
     /// A member by name.
     Key(String),
+    /// Members by name, in the order written (`['args','command']`).
+    Keys(Vec<String>),
     /// An array element by (non-negative) index.
     Index(usize),
     /// Every member or element.
     Wildcard,
+    /// A descendant segment: the inner step applied to the node and to each of its descendants (preorder).
+    Descendant(Box<Step>),
 }
 
 /// Parses `text` when it uses only simple steps.
@@ -23,51 +28,78 @@ pub fn parse_simple(text: &str) -> Option<Vec<Step>> {
     let mut i = 0;
     let mut steps = Vec::new();
     while i < b.len() {
-        match b[i] {
-            b'.' => {
-                i += 1;
-                if b.get(i) == Some(&b'.') {
-                    return None; // descendant segment
-                }
-                if b.get(i) == Some(&b'*') {
-                    steps.push(Step::Wildcard);
-                    i += 1;
-                    continue;
-                }
-                let start = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'-') {
-                    i += 1;
-                }
-                if start == i || b[start].is_ascii_digit() || b[start] == b'-' {
-                    return None;
-                }
-                steps.push(Step::Key(rest[start..i].to_owned()));
-            }
-            b'[' => {
-                let close = rest[i..].find(']')? + i;
-                let inner = rest[i + 1..close].trim();
-                if inner == "*" {
-                    steps.push(Step::Wildcard);
-                } else if let Ok(n) = inner.parse::<usize>() {
-                    steps.push(Step::Index(n));
-                } else if inner.len() >= 2
-                    && ((inner.starts_with('\'') && inner.ends_with('\''))
-                        || (inner.starts_with('"') && inner.ends_with('"')))
-                {
-                    let name = &inner[1..inner.len() - 1];
-                    if name.contains(['\\', '\'', '"']) {
-                        return None;
-                    }
-                    steps.push(Step::Key(name.to_owned()));
-                } else {
-                    return None; // filters, slices, unions, negative indexes
-                }
-                i = close + 1;
-            }
-            _ => return None,
+        let descendant = b[i] == b'.' && b.get(i + 1) == Some(&b'.');
+        if descendant {
+            i += 2;
         }
+        let step = match b.get(i) {
+            Some(b'.') if !descendant => {
+                i += 1;
+                if b.get(i) == Some(&b'*') {
+                    i += 1;
+                    Step::Wildcard
+                } else {
+                    Step::Key(parse_name(rest, &mut i)?)
+                }
+            }
+            Some(b'*') if descendant => {
+                i += 1;
+                Step::Wildcard
+            }
+            Some(b'[') => {
+                let close = rest[i..].find(']')? + i;
+                let step = parse_bracket(rest[i + 1..close].trim())?;
+                i = close + 1;
+                step
+            }
+            Some(_) if descendant => Step::Key(parse_name(rest, &mut i)?),
+            _ => return None,
+        };
+        steps.push(if descendant { Step::Descendant(Box::new(step)) } else { step });
     }
     Some(steps)
+}
+
+/// A member name in dot notation (ASCII identifier characters only; anything else takes the general path).
+fn parse_name(rest: &str, i: &mut usize) -> Option<String> {
+    let b = rest.as_bytes();
+    let start = *i;
+    while *i < b.len() && (b[*i].is_ascii_alphanumeric() || b[*i] == b'_' || b[*i] == b'-') {
+        *i += 1;
+    }
+    if start == *i || b[start].is_ascii_digit() || b[start] == b'-' {
+        return None;
+    }
+    Some(rest[start..*i].to_owned())
+}
+
+/// The inside of `[…]`: `*`, an index, or one or more quoted names without escapes.
+fn parse_bracket(inner: &str) -> Option<Step> {
+    if inner == "*" {
+        return Some(Step::Wildcard);
+    }
+    if let Ok(n) = inner.parse::<usize>() {
+        return Some(Step::Index(n));
+    }
+    let mut names = Vec::new();
+    for part in inner.split(',') {
+        let part = part.trim();
+        let quoted = part.len() >= 2
+            && ((part.starts_with('\'') && part.ends_with('\'')) || (part.starts_with('"') && part.ends_with('"')));
+        if !quoted {
+            return None; // filters, slices, indexes in unions, negative indexes
+        }
+        let name = &part[1..part.len() - 1];
+        if name.contains(['\\', '\'', '"']) {
+            return None;
+        }
+        names.push(name.to_owned());
+    }
+    match names.len() {
+        0 => None,
+        1 => names.pop().map(Step::Key),
+        _ => Some(Step::Keys(names)),
+    }
 }
 
 /// Evaluates any compiled JSONPath from `root` (the general path, through `serde_json_path`).
@@ -97,43 +129,93 @@ pub fn select<'a>(steps: &[Step], root: Located<'a>) -> Vec<(Vec<PathElem>, Loca
     out
 }
 
-fn walk<'a>(steps: &[Step], node: Located<'a>, path: &mut Vec<PathElem>, out: &mut Vec<(Vec<PathElem>, Located<'a>)>) {
+/// A path step borrowing its key from the document: walking (descendant segments visit every node) allocates
+/// nothing; only selected nodes get an owned path.
+#[derive(Clone, Copy)]
+enum Elem<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+type Out<'a> = Vec<(Vec<PathElem>, Located<'a>)>;
+
+fn walk<'a>(steps: &[Step], node: Located<'a>, path: &mut Vec<Elem<'a>>, out: &mut Out<'a>) {
     let Some((step, rest)) = steps.split_first() else {
-        out.push((path.clone(), node));
+        let owned = path
+            .iter()
+            .map(|e| match e {
+                Elem::Key(k) => PathElem::Key((*k).to_owned()),
+                Elem::Index(i) => PathElem::Index(*i),
+            })
+            .collect();
+        out.push((owned, node));
         return;
     };
+    apply(step, rest, node, path, out);
+}
+
+/// Applies one step at `node`, then the `rest` to each node it selects.
+fn apply<'a>(step: &Step, rest: &[Step], node: Located<'a>, path: &mut Vec<Elem<'a>>, out: &mut Out<'a>) {
     match (step, node.value) {
-        (Step::Key(k), Value::Object(_)) => {
-            let elem = PathElem::Key(k.clone());
-            if let Some(child) = node.child(&elem) {
-                path.push(elem);
-                walk(rest, child, path, out);
-                path.pop();
+        (Step::Key(k), Value::Object(_)) => member(k, rest, node, path, out),
+        (Step::Keys(keys), Value::Object(_)) => {
+            for k in keys {
+                member(k, rest, node, path, out);
             }
         }
-        (Step::Index(n), Value::Array(_)) => {
-            let elem = PathElem::Index(*n);
-            if let Some(child) = node.child(&elem) {
-                path.push(elem);
-                walk(rest, child, path, out);
+        (Step::Index(n), Value::Array(items)) => {
+            if let (Some(value), Some(spans)) = (items.get(*n), node.spans.children.get(*n)) {
+                path.push(Elem::Index(*n));
+                walk(rest, Located { value, spans }, path, out);
                 path.pop();
             }
         }
         (Step::Wildcard, Value::Array(items)) => {
             for (i, (value, spans)) in items.iter().zip(&node.spans.children).enumerate() {
-                path.push(PathElem::Index(i));
+                path.push(Elem::Index(i));
                 walk(rest, Located { value, spans }, path, out);
                 path.pop();
             }
         }
         (Step::Wildcard, Value::Object(map)) => {
             for ((k, value), spans) in map.iter().zip(&node.spans.children) {
-                path.push(PathElem::Key(k.clone()));
+                path.push(Elem::Key(k));
                 walk(rest, Located { value, spans }, path, out);
                 path.pop();
             }
         }
+        (Step::Descendant(inner), _) => {
+            apply(inner, rest, node, path, out);
+            match node.value {
+                Value::Array(items) => {
+                    for (i, (value, spans)) in items.iter().zip(&node.spans.children).enumerate() {
+                        path.push(Elem::Index(i));
+                        apply(step, rest, Located { value, spans }, path, out);
+                        path.pop();
+                    }
+                }
+                Value::Object(map) => {
+                    for ((k, value), spans) in map.iter().zip(&node.spans.children) {
+                        path.push(Elem::Key(k));
+                        apply(step, rest, Located { value, spans }, path, out);
+                        path.pop();
+                    }
+                }
+                _ => {}
+            }
+        }
         _ => {}
+    }
+}
+
+/// The member `k` of the mapping `node`, if present (a linear scan: manifests' mappings are small, and it
+/// finds the span node at the same time).
+fn member<'a>(k: &str, rest: &[Step], node: Located<'a>, path: &mut Vec<Elem<'a>>, out: &mut Out<'a>) {
+    let Value::Object(map) = node.value else { return };
+    if let Some(((key, value), spans)) = map.iter().zip(&node.spans.children).find(|((key, _), _)| *key == k) {
+        path.push(Elem::Key(key));
+        walk(rest, Located { value, spans }, path, out);
+        path.pop();
     }
 }
 
@@ -151,7 +233,40 @@ mod tests {
         );
         assert_eq!(parse_simple("$['a.b'][0]"), Some(vec![Step::Key("a.b".into()), Step::Index(0)]));
         assert_eq!(parse_simple("$"), Some(vec![]));
-        for complex in ["$..mode", "$.volumes[?@.hostPath]", "$.a[-1]", "$.a[0:2]", "$.a[0,1]"] {
+        assert_eq!(
+            parse_simple("$['args', \"command\"][*]"),
+            Some(vec![Step::Keys(vec!["args".into(), "command".into()]), Step::Wildcard])
+        );
+        assert_eq!(
+            parse_simple("$.volumes[*]..items[*].mode"),
+            Some(vec![
+                Step::Key("volumes".into()),
+                Step::Wildcard,
+                Step::Descendant(Box::new(Step::Key("items".into()))),
+                Step::Wildcard,
+                Step::Key("mode".into())
+            ])
+        );
+        assert_eq!(
+            parse_simple("$..metadata['labels','annotations'][*]"),
+            Some(vec![
+                Step::Descendant(Box::new(Step::Key("metadata".into()))),
+                Step::Keys(vec!["labels".into(), "annotations".into()]),
+                Step::Wildcard
+            ])
+        );
+        assert_eq!(parse_simple("$..*"), Some(vec![Step::Descendant(Box::new(Step::Wildcard))]));
+        for complex in [
+            "$.volumes[?@.hostPath]",
+            "$.a[-1]",
+            "$.a[0:2]",
+            "$.a[0,1]",
+            "$['a',0]",
+            "$['a,b']",
+            "$...a",
+            "$.a.",
+            "$..",
+        ] {
             assert_eq!(parse_simple(complex), None, "{complex}");
         }
     }
@@ -160,7 +275,8 @@ mod tests {
     fn agrees_with_serde_json_path() {
         let f = SourceFile::new(
             "t.yaml",
-            "volumes:\n- name: a\n  hostPath: {path: /x}\n- name: b\n  emptyDir: {}\ndata: {k1: v1, k2: v2}\nlist: [[1, 2], [3]]\n",
+            "volumes:\n- name: a\n  hostPath: {path: /x}\n- name: b\n  emptyDir: {}\ndata: {k1: v1, k2: v2}\nlist: [[1, 2], [3]]\n\
+             metadata: {labels: {a: b}}\ntemplate:\n  metadata: {annotations: {c: d}, labels: {e: f}}\n  items: [{mode: 1, items: [{mode: 2}]}]\n",
         );
         let loaded = crate::yaml::load(&f);
         let root = loaded.documents[0].root();
@@ -172,6 +288,16 @@ mod tests {
             "$.list[*][*]",
             "$.nothing[*]",
             "$",
+            "$..metadata['labels','annotations'][*]",
+            "$['list','data','list'][*]",
+            "$..items[*].mode",
+            "$..mode",
+            "$..*",
+            "$..[*]",
+            "$..[0]",
+            "$.template..['labels','items']",
+            "$..metadata..*",
+            "$..nothing",
         ] {
             let fast: Vec<_> =
                 select(&parse_simple(sel).unwrap(), root).into_iter().map(|(p, n)| (p, n.value.clone())).collect();

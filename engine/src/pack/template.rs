@@ -13,7 +13,12 @@ pub struct Template {
 #[derive(Debug, Clone)]
 enum Part {
     Text(String),
-    Var { root: String, path: Vec<PathElem> },
+    /// `{{ root.path }}`, or `{{ root.path ?? fallback text }}` (the text is used when the value is missing or null).
+    Var {
+        root: String,
+        path: Vec<PathElem>,
+        fallback: Option<String>,
+    },
 }
 
 /// Supplies values for template variables.
@@ -33,14 +38,17 @@ impl Template {
             }
             let after = &rest[open + 2..];
             let close = after.find("}}").ok_or_else(|| format!("unterminated `{{{{` in template {text:?}"))?;
-            let expr = after[..close].trim();
+            let (expr, fallback) = match after[..close].split_once("??") {
+                Some((e, f)) => (e.trim(), Some(f.trim().to_owned())),
+                None => (after[..close].trim(), None),
+            };
             let path = parse_dotted(expr)
                 .filter(|p| !p.is_empty())
                 .ok_or_else(|| format!("bad template variable `{expr}`"))?;
             let PathElem::Key(root) = &path[0] else {
                 return Err(format!("bad template variable `{expr}`"));
             };
-            parts.push(Part::Var { root: root.clone(), path: path[1..].to_vec() });
+            parts.push(Part::Var { root: root.clone(), path: path[1..].to_vec(), fallback });
             rest = &after[close + 2..];
         }
         if !rest.is_empty() {
@@ -63,15 +71,11 @@ impl Template {
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
-                Part::Var { root, path } => {
-                    if let Some(v) = vars.lookup(root, path) {
-                        match v.as_ref() {
-                            Value::String(s) => out.push_str(s),
-                            Value::Null => {}
-                            other => out.push_str(&other.to_string()),
-                        }
-                    }
-                }
+                Part::Var { root, path, fallback } => match vars.lookup(root, path).as_deref() {
+                    Some(Value::String(s)) => out.push_str(s),
+                    None | Some(Value::Null) => out.push_str(fallback.as_deref().unwrap_or("")),
+                    Some(other) => out.push_str(&other.to_string()),
+                },
             }
         }
         out

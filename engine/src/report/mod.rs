@@ -1,19 +1,25 @@
-//! Rendering a [`Report`]: `human` (miette's graphical report), `short` (one line per finding) and
-//! `json` (stable, versioned; DESIGN.md §7), plus the exit status.
+//! Rendering a [`Report`]: `human` (miette's graphical report), `short` (one line per finding), `json`
+//! (stable, versioned; DESIGN.md §7), `sarif` (SARIF 2.1.0 for code scanning), `github` (workflow
+//! commands) and `junit` (CI test reports), plus the exit status.
 //!
 //! Everything here is pure: the functions return strings and the caller decides where they go.
 //! Output is deterministic: findings are rendered in the order of `report.findings` (which the
 //! engine sorts), and nothing depends on the environment (terminal, `NO_COLOR`, locale).
 
+mod github;
 mod human;
 mod json;
+mod junit;
+mod sarif;
 mod short;
 
 use crate::finding::{Finding, Severity};
+use crate::pack::Pack;
 use crate::Report;
 use std::fmt;
 use std::str::FromStr;
 
+pub use github::step_summary;
 pub use human::render_finding_human;
 
 /// An output format.
@@ -25,18 +31,28 @@ pub enum Format {
     Short,
     /// The stable JSON document of DESIGN.md §7 (`"version": 1`).
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning and other SARIF viewers).
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=…,line=…::message`); then a summary line.
+    Github,
+    /// JUnit XML: a testsuite per file, a testcase per object.
+    Junit,
 }
 
 impl Format {
     /// Every format, in the order shown in help texts.
-    pub const ALL: [Format; 3] = [Format::Human, Format::Short, Format::Json];
+    pub const ALL: [Format; 6] =
+        [Format::Human, Format::Short, Format::Json, Format::Sarif, Format::Github, Format::Junit];
 
-    /// The name used on the command line (`human`, `short`, `json`).
+    /// The name used on the command line (`human`, `short`, `json`, `sarif`, `github`, `junit`).
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Human => "human",
             Format::Short => "short",
             Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+            Format::Junit => "junit",
         }
     }
 }
@@ -49,7 +65,7 @@ impl fmt::Display for Format {
 
 /// The error of [`Format::from_str`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown output format `{0}` (expected one of: human, short, json)")]
+#[error("unknown output format `{0}` (expected one of: human, short, json, sarif, github, junit)")]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for Format {
@@ -77,12 +93,37 @@ impl Default for RenderOptions {
 }
 
 /// Renders the whole report in `format`. The result ends with a newline.
+///
+/// Without the pack, `sarif` describes each rule by its id only and no format links to rule docs; use
+/// [`render_with_pack`] when the pack is at hand.
 pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
+    render_with_pack(report, format, opts, None)
+}
+
+/// Renders the whole report in `format`, taking rule metadata (summary, docs, default severity, docs
+/// link) from `pack`. The result ends with a newline.
+pub fn render_with_pack(report: &Report, format: Format, opts: &RenderOptions, pack: Option<&Pack>) -> String {
     match format {
         Format::Human => human::render(report, opts),
         Format::Short => short::render(report),
         Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report, pack),
+        Format::Github => github::render(report, pack),
+        Format::Junit => junit::render(report),
     }
+}
+
+/// The repository of kvet, from the workspace manifest.
+pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// The generated documentation page of a built-in rule (`cargo xtask docs` writes `docs/rules/<id>.md`).
+pub fn rule_docs_url(id: &str) -> String {
+    format!("{REPOSITORY}/blob/main/docs/rules/{id}.md")
+}
+
+/// The docs page of `rule` when it is a built-in rule of `pack` (a user's own rules have no page).
+pub(crate) fn docs_url_in(pack: Option<&Pack>, rule: &str) -> Option<String> {
+    pack.and_then(|p| p.get(rule)).filter(|r| r.builtin).map(|r| rule_docs_url(&r.id))
 }
 
 /// The process exit status for `report`: 1 when a finding is at or above `fail_on`, else 0.
@@ -251,7 +292,7 @@ spec:
         }
         assert_eq!(
             "xml".parse::<Format>().unwrap_err().to_string(),
-            "unknown output format `xml` (expected one of: human, short, json)"
+            "unknown output format `xml` (expected one of: human, short, json, sarif, github, junit)"
         );
     }
 

@@ -16,6 +16,7 @@ use crate::finding::Severity;
 use crate::source::{SourceFile, Span};
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Upper bound on nodes created by alias expansion in one file (billion-laughs protection).
@@ -132,8 +133,6 @@ enum Frame {
         tag: Option<Box<str>>,
         pending_key: Option<PendingKey>,
         merges: Vec<(Value, SpanNode)>,
-        /// Key → position, built once a mapping grows large (keeps duplicate detection linear).
-        positions: Option<HashMap<String, usize>>,
     },
 }
 
@@ -225,7 +224,11 @@ impl<'f> Builder<'f> {
                         continue;
                     }
                     let tag_str = tag.as_ref().map(|t| format!("{}{}", t.handle, t.suffix).into_boxed_str());
-                    let value = scalar_value(&text, style, tag_str.as_deref());
+                    let is_merge = style == ScalarStyle::Plain && text == "<<";
+                    if self.stack.is_empty() {
+                        self.root_empty = style == ScalarStyle::Plain && text.is_empty();
+                    }
+                    let value = scalar_value(text, style, tag_str.as_deref());
                     // The parser's span of a quoted scalar can run past the closing quote (into a comment).
                     let end = match style {
                         ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
@@ -248,10 +251,6 @@ impl<'f> Builder<'f> {
                     };
                     if anchor > 0 {
                         self.anchors.insert(anchor, (value.clone(), node.clone(), 1));
-                    }
-                    let is_merge = style == ScalarStyle::Plain && text == "<<";
-                    if self.stack.is_empty() {
-                        self.root_empty = style == ScalarStyle::Plain && text.is_empty();
                     }
                     self.deliver(value, node, is_merge);
                 }
@@ -301,7 +300,6 @@ impl<'f> Builder<'f> {
                             tag,
                             pending_key: None,
                             merges: Vec::new(),
-                            positions: None,
                         }
                     };
                     self.stack.push(frame);
@@ -373,10 +371,10 @@ impl<'f> Builder<'f> {
                 items.push(value);
                 spans.push(node);
             }
-            Some(Frame::Map { map, spans, pending_key, merges, positions, .. }) => match pending_key.take() {
+            Some(Frame::Map { map, spans, pending_key, merges, .. }) => match pending_key.take() {
                 None => {
                     // This node is a key.
-                    let key = match &value {
+                    let key = match value {
                         Value::Object(_) | Value::Array(_) => {
                             let span = node.span;
                             self.problems.push(Problem {
@@ -400,9 +398,11 @@ impl<'f> Builder<'f> {
                         merges.push((value, node));
                         return;
                     }
-                    let existing = match positions {
-                        Some(index) => index.get(&key).copied(),
-                        None => map.keys().position(|k| *k == key),
+                    // Small mappings: a linear scan; large ones ask the map's hash index first.
+                    let existing = if spans.len() < 16 || map.contains_key(&key) {
+                        map.keys().position(|k| *k == key)
+                    } else {
+                        None
                     };
                     if let Some(idx) = existing {
                         let first = spans[idx].key_span.unwrap_or(spans[idx].span);
@@ -422,14 +422,6 @@ impl<'f> Builder<'f> {
                         map.insert(key, value);
                         spans[idx] = node;
                     } else {
-                        if let Some(index) = positions {
-                            index.insert(key.clone(), spans.len());
-                        } else if spans.len() >= 16 {
-                            let mut index: HashMap<String, usize> =
-                                map.keys().enumerate().map(|(i, k)| (k.clone(), i)).collect();
-                            index.insert(key.clone(), spans.len());
-                            *positions = Some(index);
-                        }
                         map.insert(key, value);
                         spans.push(node);
                     }
@@ -505,15 +497,16 @@ fn scalar_span(start: u32, end: u32) -> SpanNode {
     SpanNode { span: Span { start, end }, key_span: None, style: Style::Plain, tag: None, children: Vec::new() }
 }
 
-fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&str>) -> Value {
+/// The value of a scalar event; the parser's text moves into a string value (no copy when it owns it).
+fn scalar_value(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&str>) -> Value {
     match tag {
-        Some("!!str") | Some("tag:yaml.org,2002:str") => return Value::String(text.to_owned()),
-        Some("!!int") | Some("!!float") | Some("!!bool") | Some("!!null") => return resolve::plain_value(text),
+        Some("!!str") | Some("tag:yaml.org,2002:str") => return Value::String(text.into_owned()),
+        Some("!!int") | Some("!!float") | Some("!!bool") | Some("!!null") => return resolve::plain_value_owned(text),
         _ => {}
     }
     match style {
-        ScalarStyle::Plain => resolve::plain_value(text),
-        _ => Value::String(text.to_owned()),
+        ScalarStyle::Plain => resolve::plain_value_owned(text),
+        _ => Value::String(text.into_owned()),
     }
 }
 

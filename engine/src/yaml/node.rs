@@ -131,10 +131,12 @@ impl<'a> Located<'a> {
     /// Child by one path element.
     pub fn child(&self, elem: &PathElem) -> Option<Located<'a>> {
         match (elem, self.value) {
-            (PathElem::Key(k), Value::Object(map)) => {
-                let idx = map.keys().position(|key| key == k)?;
-                Some(Located { value: map.get(k.as_str())?, spans: self.spans.children.get(idx)? })
-            }
+            // One linear pass finds the value and its span node together (no hashing; mappings are small).
+            (PathElem::Key(k), Value::Object(map)) => map
+                .iter()
+                .zip(&self.spans.children)
+                .find(|((key, _), _)| *key == k)
+                .map(|((_, value), spans)| Located { value, spans }),
             (PathElem::Index(i), Value::Array(items)) => {
                 Some(Located { value: items.get(*i)?, spans: self.spans.children.get(*i)? })
             }

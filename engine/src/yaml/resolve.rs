@@ -3,6 +3,7 @@
 //! while `2024-01-01` and `1:30` stay strings.
 
 use serde_json::{Number, Value};
+use std::borrow::Cow;
 
 /// How a plain scalar resolved.
 #[derive(Clone, Debug, PartialEq)]
@@ -59,11 +60,16 @@ pub fn resolve_plain(s: &str) -> Resolved {
 
 /// The JSON value of a resolved plain scalar.
 pub fn plain_value(s: &str) -> Value {
-    match resolve_plain(s) {
+    plain_value_owned(Cow::Borrowed(s))
+}
+
+/// [`plain_value`] taking the parser's text, so a string scalar moves into the value without a copy.
+pub fn plain_value_owned(s: Cow<'_, str>) -> Value {
+    match resolve_plain(&s) {
         Resolved::Null => Value::Null,
         Resolved::Bool(b) => Value::Bool(b),
         Resolved::Int(v) | Resolved::Float(v) => v,
-        Resolved::Str => Value::String(s.to_owned()),
+        Resolved::Str => Value::String(s.into_owned()),
     }
 }
 
@@ -144,9 +150,9 @@ fn parse_int(s: &str) -> Option<Value> {
 }
 
 /// The JSON object key kubectl produces for a resolved plain key (`on` → `"true"`, `1` → `"1"`).
-pub fn key_string(resolved: &Value) -> String {
+pub fn key_string(resolved: Value) -> String {
     match resolved {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s,
         Value::Null => "null".to_owned(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),

@@ -47,9 +47,9 @@ fn claim_template_use(object: &Value) -> Vec<Hit> {
         if let Some(volume) = shadowed {
             let source = volume.as_object().and_then(|m| m.keys().find(|k| *k != "name").cloned()).unwrap_or_default();
             vars.insert("volumeType".into(), json!(source));
-            hits.push(Hit { path, vars, case: Some("shadows".into()) });
+            hits.push(Hit { path, vars, case: Some("shadows".into()), ..Default::default() });
         } else if !mounted.contains(&name) {
-            hits.push(Hit { path, vars, case: Some("unmounted".into()) });
+            hits.push(Hit { path, vars, case: Some("unmounted".into()), ..Default::default() });
         }
     }
     hits

@@ -72,7 +72,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
 
 fn hit(path: Vec<PathElem>, vars: &[(&str, Value)], case: Option<&str>) -> Hit {
     let vars: Map<String, Value> = vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
-    Hit { path, vars, case: case.map(str::to_owned) }
+    Hit { path, vars, case: case.map(str::to_owned), ..Default::default() }
 }
 
 fn keys(object: &Value, kind: &str) -> Vec<Hit> {

@@ -83,7 +83,7 @@ fn get<'v>(object: &'v Value, path: &[PathElem]) -> Option<&'v Value> {
 
 fn hit(path: Vec<PathElem>, case: &str, vars: &[(&str, Value)]) -> Hit {
     let vars: Map<String, Value> = vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
-    Hit { path, vars, case: Some(case.to_owned()) }
+    Hit { path, vars, case: Some(case.to_owned()), ..Default::default() }
 }
 
 /// A label map (`metadata.labels`, `matchLabels`, `nodeSelector`, a Service selector).

@@ -2,20 +2,32 @@
 //! (a path relative to the target root plus values for the message templates); the rule file owns the
 //! id, severity and wording.
 
+pub mod claim_binding;
+pub mod claim_consumers;
+pub mod claim_refs;
 pub mod claim_template_use;
 pub mod label_syntax;
 pub mod progress_deadline;
 pub mod selector_match;
+pub mod service_account_pull_secrets;
+pub mod service_selects;
 
 pub mod config_data;
+pub mod config_rollout;
+pub mod env_from_names;
+pub mod subpath_target;
 pub mod env_names;
 pub mod mount_paths;
 pub mod resource_field_refs;
+pub mod schema;
 pub mod volume_mounts;
 pub mod volume_names;
 pub mod volume_types;
 
 use crate::config::Config;
+use crate::finding::{Related, Severity};
+use crate::index::Index;
+use crate::resource::Resource;
 use crate::yaml::{Located, PathElem};
 use serde_json::{json, Map, Value};
 
@@ -28,6 +40,10 @@ pub struct Hit {
     pub vars: Map<String, Value>,
     /// A case id to use (default: the case that ran the check).
     pub case: Option<String>,
+    /// Second locations (the other object of a cross-resource finding).
+    pub related: Vec<Related>,
+    /// A severity that overrides the case's (e.g. a missing reference escalated to an error).
+    pub severity: Option<Severity>,
 }
 
 /// What a check template receives.
@@ -40,6 +56,10 @@ pub struct CheckInput<'a> {
     pub target: Located<'a>,
     /// Run configuration (target version, default namespace).
     pub config: &'a Config,
+    /// The object's identity (effective namespace) and location.
+    pub resource: &'a Resource,
+    /// Every object of the run (cross-resource lookups).
+    pub index: &'a Index<'a>,
 }
 
 /// A check template: code behind `check: NAME`.
@@ -66,6 +86,17 @@ pub static TEMPLATES: &[(&str, CheckFn)] = &[
     ("label-syntax", label_syntax::check),
     ("progress-deadline", progress_deadline::check),
     ("selector-match", selector_match::check),
+    ("service-selects-template", service_selects::check),
+    ("service-account-pull-secrets", service_account_pull_secrets::check),
+    ("schema", schema::check),
+    ("claim-binding", claim_binding::check),
+    ("claim-refs", claim_refs::check),
+    ("claim-multi-pod", claim_consumers::multi_pod),
+    ("claim-shared-sts", claim_consumers::shared_sts),
+    ("claim-rollout", claim_consumers::rollout),
+    ("config-rollout", config_rollout::check),
+    ("subpath-target", subpath_target::check),
+    ("env-from-names", env_from_names::check),
 ];
 
 /// Whether `name` is a known check template.
@@ -73,10 +104,9 @@ pub fn is_known(name: &str) -> bool {
     TEMPLATES.iter().any(|(n, _)| *n == name)
 }
 
-/// Runs check template `name` on a target root of `object`.
-pub fn run(name: &str, params: &Map<String, Value>, object: &Value, target: Located<'_>, config: &Config) -> Vec<Hit> {
-    let input = CheckInput { params, object, target, config };
-    TEMPLATES.iter().find(|(n, _)| *n == name).map_or_else(Vec::new, |(_, f)| f(&input))
+/// Runs check template `name`.
+pub fn run(name: &str, input: &CheckInput<'_>) -> Vec<Hit> {
+    TEMPLATES.iter().find(|(n, _)| *n == name).map_or_else(Vec::new, |(_, f)| f(input))
 }
 
 fn removed_api(params: &Map<String, Value>, object: &Value, config: &Config) -> Vec<Hit> {
@@ -105,7 +135,7 @@ fn removed_api(params: &Map<String, Value>, object: &Value, config: &Config) -> 
         vars.insert("removedIn".into(), json!(format!("{}.{}", removed_in.0, removed_in.1)));
         vars.insert("replacement".into(), r.get("replacement").cloned().unwrap_or(Value::Null));
         vars.insert("notes".into(), r.get("notes").cloned().unwrap_or(Value::Null));
-        return vec![Hit { path: vec![PathElem::Key("apiVersion".into())], vars, case: None }];
+        return vec![Hit { path: vec![PathElem::Key("apiVersion".into())], vars, case: None, ..Default::default() }];
     }
     Vec::new()
 }
@@ -167,7 +197,7 @@ fn volume_refs(params: &Map<String, Value>, object: &Value, pod_spec: Located<'_
                                 PathElem::Key("name".into()),
                             ],
                             vars,
-                            case: None,
+                            case: None, ..Default::default()
                         });
                     }
                 }
@@ -185,7 +215,7 @@ fn volume_refs(params: &Map<String, Value>, object: &Value, pod_spec: Located<'_
                 let mut vars = Map::new();
                 vars.insert("volume".into(), json!(vname));
                 vars.insert("type".into(), json!(vtype));
-                hits.push(Hit { path: vec![PathElem::Key("volumes".into()), PathElem::Index(i)], vars, case: None });
+                hits.push(Hit { path: vec![PathElem::Key("volumes".into()), PathElem::Index(i)], vars, case: None, ..Default::default() });
             }
         }
     }

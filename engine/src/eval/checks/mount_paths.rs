@@ -57,7 +57,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
                         PathElem::Key(m.key.to_owned()),
                     ],
                     vars,
-                    case: Some(case.to_owned()),
+                    case: Some(case.to_owned()), ..Default::default()
                 });
             }
         }

@@ -85,7 +85,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
         vars.insert("resource".into(), r.get("resource").cloned().unwrap_or(Value::Null));
         vars.insert("where".into(), json!(place));
         vars.insert("containers".into(), json!(names.join(", ")));
-        hits.push(Hit { path, vars, case: None });
+        hits.push(Hit { path, vars, case: None, ..Default::default() });
     }
     hits
 }

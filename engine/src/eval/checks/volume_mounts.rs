@@ -107,7 +107,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
                 if let Some(key) = at.iter().find(|k| m.get(**k).is_some()) {
                     path.push(PathElem::Key((*key).to_owned()));
                 }
-                hits.push(Hit { path, vars, case: None });
+                hits.push(Hit { path, vars, case: None, ..Default::default() });
             }
         }
     }

@@ -37,7 +37,7 @@ fn duplicates(names: &[Option<&str>], path: impl Fn(usize) -> Vec<PathElem>) -> 
         vars.insert("name".into(), json!(name));
         vars.insert("first".into(), json!(first));
         vars.insert("index".into(), json!(i));
-        hits.push(Hit { path: path(i), vars, case: None });
+        hits.push(Hit { path: path(i), vars, case: None, ..Default::default() });
     }
     hits
 }
@@ -65,7 +65,28 @@ pub(super) fn run_for_test(
     let s = spans(target);
     let params = params.as_object().cloned().unwrap_or_default();
     let config = Config { target_version: version, ..Config::default() };
-    f(&CheckInput { params: &params, object, target: Located { value: target, spans: &s }, config: &config })
+    let sources = crate::source::SourceMap::default();
+    let index = crate::index::Index::build(&sources, std::iter::empty(), &config);
+    let resource = crate::resource::Resource {
+        file: crate::source::FileId(0),
+        doc: 0,
+        base: Vec::new(),
+        object: crate::finding::ObjectRef {
+            api_version: String::new(),
+            kind: String::new(),
+            namespace: None,
+            name: String::new(),
+        },
+        group: String::new(),
+    };
+    f(&CheckInput {
+        params: &params,
+        object,
+        target: Located { value: target, spans: &s },
+        config: &config,
+        resource: &resource,
+        index: &index,
+    })
 }
 
 #[cfg(test)]

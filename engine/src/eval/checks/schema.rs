@@ -1,0 +1,142 @@
+//! `schema`: validates the object against the schema of its apiVersion/kind — the embedded Kubernetes schemas
+//! of the target version, the CustomResourceDefinitions of the set, `--schema-dir` (see `crate::schema`).
+//!
+//! Hits choose the rule's cases by id: `unknown-field` (or `unknown-field-strict` with `--strict`), `type`,
+//! `coercion` (a string field holding an unquoted scalar that YAML 1.1 reads as a boolean or number), `enum`,
+//! `required`, `invalid`, `no-schema` (or `no-schema-strict`; once per kind), `crd-schema-invalid` (on the
+//! CRD) and `unvalidated` (custom resources of a broken CRD; once per kind). Values: `check.message`,
+//! `check.help`.
+
+use super::{CheckInput, Hit};
+use crate::index::Origin;
+use crate::schema::{Lookup, SchemaSet, ViolationKind};
+use crate::yaml::{PathElem, Style};
+use serde_json::{json, Map, Value};
+
+fn hit(path: Vec<PathElem>, case: &str, message: String, help: String) -> Hit {
+    let mut vars = Map::new();
+    vars.insert("message".into(), json!(message));
+    vars.insert("help".into(), json!(help));
+    Hit { path, vars, case: Some(case.to_owned()), ..Hit::default() }
+}
+
+fn schemas<'i>(input: &'i CheckInput<'_>) -> &'i SchemaSet {
+    input.index.cache.schemas.get_or_init(|| {
+        let objects = input.index.entries().iter().filter(|e| matches!(e.origin, Origin::Manifest { .. }));
+        SchemaSet::build(objects.map(|e| e.value), input.config.target_version, input.config.schema_dir.clone())
+    })
+}
+
+/// Whether the object is a kustomize strategic-merge patch or a base rather than an applyable object: every
+/// container lacks an `image`, or a workload has neither `spec.selector` nor template labels (kustomize
+/// `labels`/`commonLabels` add both) — the heuristic of `workload-selector`. Missing required fields are not
+/// reported for such objects; wrong types, enums and unknown fields still are.
+fn looks_partial(object: &Value, kind: &str) -> bool {
+    let Some(template) = crate::workload::template_path(kind) else { return false };
+    let at = |path: &[PathElem]| {
+        path.iter().try_fold(object, |v, e| match e {
+            PathElem::Key(k) => v.get(k.as_str()),
+            PathElem::Index(i) => v.get(*i),
+        })
+    };
+    let mut spec_path = template.clone();
+    spec_path.push(PathElem::Key("spec".into()));
+    let containers = at(&spec_path).and_then(|s| s.get("containers")).and_then(Value::as_array);
+    if containers.is_some_and(|c| !c.is_empty() && c.iter().all(|c| c.get("image").is_none())) {
+        return true;
+    }
+    let mut labels_path = template;
+    labels_path.extend([PathElem::Key("metadata".into()), PathElem::Key("labels".into())]);
+    matches!(kind, "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet")
+        && object.pointer("/spec/selector").is_none_or(Value::is_null)
+        && at(&labels_path).is_none_or(Value::is_null)
+}
+
+/// Validates the object (target `Object`).
+pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
+    let object = input.target.value;
+    let (Some(api), Some(kind)) =
+        (object.get("apiVersion").and_then(Value::as_str), object.get("kind").and_then(Value::as_str))
+    else {
+        return Vec::new(); // manifest-identity reports it
+    };
+    let set = schemas(input);
+    let strict = input.config.strict_schemas;
+    let (major, minor) = set.version();
+    let mut hits = Vec::new();
+    let crd_problems = set.crd_problems(object);
+    for p in &crd_problems {
+        let help = "fix the schema; until then the custom resources of this version are not validated".to_owned();
+        hits.push(hit(p.path.clone(), "crd-schema-invalid", p.message.clone(), help));
+    }
+    match set.lookup(api, kind) {
+        Lookup::Schema(schema) => {
+            for v in schema.violations(object) {
+                if crd_problems.iter().any(|p| p.path == v.path) {
+                    continue; // the CRD's own finding says it, and what it means for the custom resources
+                }
+                if v.kind == ViolationKind::Required && looks_partial(object, kind) {
+                    continue;
+                }
+                let node = input.target.get(&v.path);
+                let coerced = v.kind == ViolationKind::Type
+                    && v.expected.contains(&"string")
+                    && node.is_some_and(|n| {
+                        n.spans.style == Style::Plain && matches!(n.value, Value::Bool(_) | Value::Number(_))
+                    });
+                let (case, message, help) = match v.kind {
+                    _ if coerced => {
+                        let got = crate::schema::value_phrase(node.map_or(&Value::Null, |n| n.value));
+                        let field = crate::yaml::path_string(&v.path);
+                        (
+                            "coercion",
+                            format!("{field}: the unquoted value is read as {got}, but the field is a string"),
+                            "quote the value as written (kubectl reads YAML 1.1: yes/no/on/off/y/n are booleans, \
+                             digits are numbers, 1.10 is 1.1)"
+                                .to_owned(),
+                        )
+                    }
+                    ViolationKind::UnknownField if strict => ("unknown-field-strict", v.message, v.help),
+                    ViolationKind::UnknownField => ("unknown-field", v.message, v.help),
+                    ViolationKind::Type => ("type", v.message, v.help),
+                    ViolationKind::Enum => ("enum", v.message, v.help),
+                    ViolationKind::Required => ("required", v.message, v.help),
+                    ViolationKind::Invalid => ("invalid", v.message, v.help),
+                };
+                hits.push(hit(v.path, case, message, help));
+            }
+        }
+        Lookup::BrokenCrd(name) => {
+            if set.is_first_of_kind(object) {
+                hits.push(hit(
+                    vec![PathElem::Key("apiVersion".into())],
+                    "unvalidated",
+                    format!("{api} {kind} is not validated: the schema of CustomResourceDefinition {name} is invalid"),
+                    format!("fix the schema of {name} (reported on the CRD)"),
+                ));
+            }
+        }
+        Lookup::Missing => {
+            if set.is_first_of_kind(object) {
+                let known = crate::schema::versions_knowing(api, kind);
+                let note = match (known.first(), known.last()) {
+                    (Some(first), Some(last)) if first == last => format!(" (the embedded schemas know it in {first})"),
+                    (Some(first), Some(last)) => format!(" (the embedded schemas know it in {first}–{last})"),
+                    _ => String::new(),
+                };
+                let case = if strict { "no-schema-strict" } else { "no-schema" };
+                hits.push(hit(
+                    vec![PathElem::Key("apiVersion".into())],
+                    case,
+                    format!(
+                        "{api} {kind}: no schema for Kubernetes {major}.{minor}{note}; objects of this kind are not \
+                         validated"
+                    ),
+                    "add the CustomResourceDefinition to the inputs or to --context, or a schema with --schema-dir"
+                        .to_owned(),
+                ));
+            }
+        }
+    }
+    hits
+}

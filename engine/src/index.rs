@@ -1,0 +1,407 @@
+//! The cross-resource index (RULES.md §2): every object of the set by (kind, effective namespace, name), the
+//! PersistentVolumeClaims a StatefulSet will create from its `volumeClaimTemplates`, and the objects that config
+//! `cluster:` declares to exist outside the repository. Built once between load and evaluation in one linear
+//! pass, then shared read-only by every thread; every lookup is a hash lookup (no pairwise joins).
+
+use crate::config::Config;
+use crate::finding::Related;
+use crate::resource::{is_cluster_scoped, Resource};
+use crate::source::{FileId, SourceMap, Span};
+use crate::yaml::{Document, Located, PathElem, SpanNode};
+use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// Upper bound of synthesized claims per StatefulSet template (a typo like `replicas: 100000` must not blow up).
+const MAX_SYNTHESIZED_ORDINALS: u64 = 1_000;
+
+/// Where an indexed object comes from.
+#[derive(Clone, Copy, Debug)]
+pub enum Origin<'a> {
+    /// A manifest of the set.
+    Manifest {
+        /// The file.
+        file: FileId,
+        /// The object's root spans.
+        spans: &'a SpanNode,
+        /// The resource (identity, document).
+        resource: &'a Resource,
+    },
+    /// A claim the StatefulSet controller will create from a `volumeClaimTemplates` entry.
+    Synthesized {
+        /// The file of the StatefulSet.
+        file: FileId,
+        /// The template's spans.
+        spans: &'a SpanNode,
+        /// Index of the StatefulSet's entry.
+        owner: usize,
+        /// Ordinal of the replica.
+        ordinal: u64,
+    },
+    /// Declared in config `cluster:` (exists outside the repository).
+    Cluster,
+}
+
+/// One indexed object.
+#[derive(Clone, Debug)]
+pub struct Entry<'a> {
+    /// Kind (`ConfigMap`).
+    pub kind: &'a str,
+    /// Effective namespace; empty for cluster-scoped kinds.
+    pub namespace: &'a str,
+    /// Name (owned for synthesized claims).
+    pub name: Cow<'a, str>,
+    /// The object (for a synthesized claim: the template, which has the claim's `metadata`/`spec` shape).
+    pub value: &'a Value,
+    /// Where it comes from.
+    pub origin: Origin<'a>,
+    /// Whether the object's content is known. False for `cluster:` objects that declare only their identity
+    /// (rules about keys, types or specs stay quiet on them).
+    pub content_known: bool,
+}
+
+impl<'a> Entry<'a> {
+    /// The object as a located node (none for `cluster:` objects).
+    pub fn located(&self) -> Option<Located<'a>> {
+        match self.origin {
+            Origin::Manifest { spans, .. } | Origin::Synthesized { spans, .. } => {
+                Some(Located { value: self.value, spans })
+            }
+            Origin::Cluster => None,
+        }
+    }
+
+    /// The file the object is defined in.
+    pub fn file(&self) -> Option<FileId> {
+        match self.origin {
+            Origin::Manifest { file, .. } | Origin::Synthesized { file, .. } => Some(file),
+            Origin::Cluster => None,
+        }
+    }
+
+    /// Whether the object is a claim synthesized from a StatefulSet template.
+    pub fn is_synthesized(&self) -> bool {
+        matches!(self.origin, Origin::Synthesized { .. })
+    }
+
+    /// `namespace/name`, or `name` for cluster-scoped objects.
+    pub fn display_name(&self) -> String {
+        if self.namespace.is_empty() {
+            self.name.to_string()
+        } else {
+            format!("{}/{}", self.namespace, self.name)
+        }
+    }
+}
+
+/// The index of one run.
+pub struct Index<'a> {
+    entries: Vec<Entry<'a>>,
+    by_id: HashMap<String, Vec<usize>>,
+    by_kind_name: HashMap<String, Vec<usize>>,
+    by_kind: HashMap<&'a str, Vec<usize>>,
+    sources: &'a SourceMap,
+    /// Config `assumeCompleteSet` (or `--assume-complete`): missing references are errors.
+    pub assume_complete: bool,
+    /// Run-wide results computed on first use (e.g. the PVC→PV binding simulation), shared by all threads.
+    pub cache: IndexCache,
+}
+
+/// Lazily computed, run-wide analyses over the index.
+#[derive(Default)]
+pub struct IndexCache {
+    /// Results of the claim-binding simulation (see `crate::binding`), by claim entry.
+    pub binding: OnceLock<Box<dyn std::any::Any + Send + Sync>>,
+    /// The run's schemas (target version, CRDs of the set, `--schema-dir`), built on first use by the
+    /// `schema` check template.
+    pub schemas: OnceLock<crate::schema::SchemaSet>,
+}
+
+fn id_key(kind: &str, namespace: &str, name: &str) -> String {
+    let mut k = String::with_capacity(kind.len() + namespace.len() + name.len() + 2);
+    k.push_str(kind);
+    k.push('\0');
+    k.push_str(namespace);
+    k.push('\0');
+    k.push_str(name);
+    k
+}
+
+fn kind_name_key(kind: &str, name: &str) -> String {
+    let mut k = String::with_capacity(kind.len() + name.len() + 1);
+    k.push_str(kind);
+    k.push('\0');
+    k.push_str(name);
+    k
+}
+
+impl<'a> Index<'a> {
+    /// Builds the index over the resources of every loaded file (in file/document order, which is the
+    /// deterministic order every "first"/"earlier" decision uses) and config `cluster:` objects.
+    pub fn build<I>(sources: &'a SourceMap, files: I, config: &'a Config) -> Index<'a>
+    where
+        I: IntoIterator<Item = (&'a [Document], &'a [Resource])>,
+    {
+        let mut index = Index {
+            entries: Vec::new(),
+            by_id: HashMap::new(),
+            by_kind_name: HashMap::new(),
+            by_kind: HashMap::new(),
+            sources,
+            assume_complete: config.assume_complete_set,
+            cache: IndexCache::default(),
+        };
+        for (documents, resources) in files {
+            for r in resources {
+                let doc = &documents[r.doc];
+                let node = r.node(doc);
+                if r.object.name.is_empty() || !node.value.is_object() {
+                    continue;
+                }
+                let namespace =
+                    if is_cluster_scoped(&r.object.kind) { "" } else { r.object.namespace.as_deref().unwrap_or("") };
+                let owner = index.push(Entry {
+                    kind: &r.object.kind,
+                    namespace,
+                    name: Cow::Borrowed(&r.object.name),
+                    value: node.value,
+                    origin: Origin::Manifest { file: r.file, spans: node.spans, resource: r },
+                    content_known: true,
+                });
+                if r.object.kind == "StatefulSet" {
+                    index.synthesize_claims(owner, r.file, node);
+                }
+            }
+        }
+        for c in &config.cluster {
+            let obj = &c.value;
+            let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
+            let name = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+            if kind.is_empty() || name.is_empty() {
+                continue;
+            }
+            let namespace = if is_cluster_scoped(kind) {
+                ""
+            } else {
+                obj.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or(&config.default_namespace)
+            };
+            let content_known = c.content_known;
+            index.push(Entry {
+                kind,
+                namespace,
+                name: Cow::Borrowed(name),
+                value: obj,
+                origin: Origin::Cluster,
+                content_known,
+            });
+        }
+        index
+    }
+
+    fn push(&mut self, entry: Entry<'a>) -> usize {
+        let i = self.entries.len();
+        self.by_id.entry(id_key(entry.kind, entry.namespace, &entry.name)).or_default().push(i);
+        self.by_kind_name.entry(kind_name_key(entry.kind, &entry.name)).or_default().push(i);
+        self.by_kind.entry(entry.kind).or_default().push(i);
+        self.entries.push(entry);
+        i
+    }
+
+    /// The claims `<template>-<set>-<ordinal>` of a StatefulSet (RULES.md §0.4).
+    fn synthesize_claims(&mut self, owner: usize, file: FileId, set: Located<'a>) {
+        let Some(templates) = set.get(&[PathElem::Key("spec".into()), PathElem::Key("volumeClaimTemplates".into())])
+        else {
+            return;
+        };
+        let Value::Array(items) = templates.value else { return };
+        let set_name = self.entries[owner].name.to_string();
+        let namespace = self.entries[owner].namespace;
+        let spec = set.value.get("spec");
+        let replicas = spec.and_then(|s| s.get("replicas")).map_or(Some(1), Value::as_u64).unwrap_or(0);
+        let start = spec.and_then(|s| s.pointer("/ordinals/start")).and_then(Value::as_u64).unwrap_or(0);
+        for i in 0..items.len() {
+            let Some(t) = templates.child(&PathElem::Index(i)) else { continue };
+            let Some(tname) = t.value.pointer("/metadata/name").and_then(Value::as_str) else { continue };
+            if tname.is_empty() {
+                continue;
+            }
+            for ordinal in start..start.saturating_add(replicas.min(MAX_SYNTHESIZED_ORDINALS)) {
+                self.push(Entry {
+                    kind: "PersistentVolumeClaim",
+                    namespace,
+                    name: Cow::Owned(format!("{tname}-{set_name}-{ordinal}")),
+                    value: t.value,
+                    origin: Origin::Synthesized { file, spans: t.spans, owner, ordinal },
+                    content_known: true,
+                });
+            }
+        }
+    }
+
+    /// Every entry, in set order.
+    pub fn entries(&self) -> &[Entry<'a>] {
+        &self.entries
+    }
+
+    /// Entry by position.
+    pub fn entry(&self, i: usize) -> &Entry<'a> {
+        &self.entries[i]
+    }
+
+    /// The first object of `kind` named `name` in `namespace` (ignored for cluster-scoped kinds).
+    pub fn get(&self, kind: &str, namespace: &str, name: &str) -> Option<&Entry<'a>> {
+        self.all(kind, namespace, name).first().map(|i| &self.entries[*i])
+    }
+
+    /// Positions of every object of `kind` named `name` in `namespace`.
+    pub fn all(&self, kind: &str, namespace: &str, name: &str) -> &[usize] {
+        let namespace = if is_cluster_scoped(kind) { "" } else { namespace };
+        self.by_id.get(&id_key(kind, namespace, name)).map_or(&[], Vec::as_slice)
+    }
+
+    /// The namespaces (sorted, deduplicated) holding an object of `kind` named `name`.
+    pub fn namespaces_of(&self, kind: &str, name: &str) -> Vec<&'a str> {
+        let mut out: Vec<&'a str> = self
+            .by_kind_name
+            .get(&kind_name_key(kind, name))
+            .map(|v| v.iter().map(|i| self.entries[*i].namespace).collect())
+            .unwrap_or_default();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Every object of `kind`, in set order.
+    pub fn of_kind(&self, kind: &str) -> impl Iterator<Item = (usize, &Entry<'a>)> + '_ {
+        self.by_kind.get(kind).map_or(&[][..], Vec::as_slice).iter().map(|i| (*i, &self.entries[*i]))
+    }
+
+    /// The position of the entry of a manifest resource.
+    pub fn position_of(&self, resource: &Resource) -> Option<usize> {
+        let namespace = if is_cluster_scoped(&resource.object.kind) {
+            ""
+        } else {
+            resource.object.namespace.as_deref().unwrap_or("")
+        };
+        self.all(&resource.object.kind, namespace, &resource.object.name).iter().copied().find(|i| {
+            matches!(self.entries[*i].origin, Origin::Manifest { resource: r, .. }
+                if r.file == resource.file && r.doc == resource.doc && r.base == resource.base)
+        })
+    }
+
+    /// A related location on `entry` at `path` (the deepest existing node of it), for a second label.
+    pub fn related(&self, entry: &Entry<'a>, path: &[PathElem], message: impl Into<String>) -> Option<Related> {
+        let (file, span) = self.span_of(entry, path)?;
+        Some(Related { file, span, message: message.into() })
+    }
+
+    /// The report span of `path` inside `entry` (the deepest existing node of it; the object's name when not
+    /// even the first step exists).
+    pub fn span_of(&self, entry: &Entry<'a>, path: &[PathElem]) -> Option<(FileId, Span)> {
+        let file = entry.file()?;
+        let located = entry.located()?;
+        let (mut node, n) = located.descend(path);
+        if n == 0 && !path.is_empty() {
+            node = located.descend(&[PathElem::Key("metadata".into()), PathElem::Key("name".into())]).0;
+        }
+        Some((file, node.spans.report_span(&self.sources.get(file).text)))
+    }
+
+    /// Number of entries (including synthesized claims and `cluster:` objects).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the index is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// The data keys of a ConfigMap (`data` ∪ `binaryData`) or Secret (`data` ∪ `stringData`), sorted.
+pub fn data_keys<'v>(kind: &str, value: &'v Value) -> Vec<&'v str> {
+    let fields: &[&str] = if kind == "Secret" { &["data", "stringData"] } else { &["data", "binaryData"] };
+    let mut keys: Vec<&str> = fields
+        .iter()
+        .filter_map(|f| value.get(*f).and_then(Value::as_object))
+        .flat_map(|m| m.keys().map(String::as_str))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    fn load(text: &str, config: &Config) -> (SourceMap, Vec<(Vec<Document>, Vec<Resource>)>) {
+        let mut sources = SourceMap::default();
+        let id = sources.add(SourceFile::new("a.yaml", text.to_string()));
+        let loaded = crate::yaml::load(sources.get(id));
+        let mut resources = Vec::new();
+        let mut problems = loaded.problems;
+        for (i, doc) in loaded.documents.iter().enumerate() {
+            crate::resource::identify(
+                id,
+                sources.get(id),
+                i,
+                doc,
+                &config.default_namespace,
+                &mut resources,
+                &mut problems,
+            );
+        }
+        (sources, vec![(loaded.documents, resources)])
+    }
+
+    const SET: &str = "\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: data}
+spec:
+  replicas: 2
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template: {metadata: {labels: {app: db}}, spec: {containers: [{name: c, image: x:1}]}}
+  volumeClaimTemplates:
+    - metadata: {name: pgdata}
+      spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {a: '1'}
+binaryData: {b: AA==}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: pv1, namespace: ignored}
+spec: {capacity: {storage: 1Gi}}
+";
+
+    #[test]
+    fn indexes_objects_synthesized_claims_and_cluster_objects() {
+        let mut config = Config::default();
+        let cluster = "cluster:\n  - {kind: Secret, name: registry, namespace: data}\n";
+        config.cluster = Config::parse(".kvet.yaml", cluster).unwrap().cluster;
+        let (sources, files) = load(SET, &config);
+        let index = Index::build(&sources, files.iter().map(|(d, r)| (d.as_slice(), r.as_slice())), &config);
+        assert!(index.get("StatefulSet", "data", "db").is_some());
+        assert!(index.get("StatefulSet", "default", "db").is_none());
+        let claims: Vec<String> = index.of_kind("PersistentVolumeClaim").map(|(_, e)| e.display_name()).collect();
+        assert_eq!(claims, ["data/pgdata-db-0", "data/pgdata-db-1"]);
+        assert!(index.get("PersistentVolumeClaim", "data", "pgdata-db-1").is_some_and(Entry::is_synthesized));
+        assert_eq!(index.namespaces_of("ConfigMap", "settings"), ["default"]);
+        // Cluster-scoped kinds ignore the namespace, both in the manifest and in lookups.
+        assert!(index.get("PersistentVolume", "whatever", "pv1").is_some());
+        let secret = index.get("Secret", "data", "registry").expect("cluster object");
+        assert!(matches!(secret.origin, Origin::Cluster) && !secret.content_known);
+        let cm = index.get("ConfigMap", "default", "settings").unwrap();
+        assert_eq!(data_keys("ConfigMap", cm.value), ["a", "b"]);
+        let (file, span) = index.span_of(cm, &[PathElem::Key("data".into())]).unwrap();
+        assert_eq!(sources.get(file).position(span.start).line, 16);
+    }
+}

@@ -1,0 +1,111 @@
+use super::*;
+use crate::yaml::path_string;
+use serde_json::json;
+
+fn schema_of(kind: &str, api: &str) -> Arc<Schema> {
+    builtin((1, 34), api, kind).expect("embedded schema")
+}
+
+fn messages(v: &[Violation]) -> Vec<String> {
+    v.iter().map(|v| v.message.clone()).collect()
+}
+
+#[test]
+fn every_embedded_version_inflates() {
+    for (i, (v, _)) in embedded::VERSIONS.iter().enumerate() {
+        let t = table(i).unwrap_or_else(|| panic!("table {v}"));
+        assert!(t.kinds.contains_key("apps/v1/Deployment"), "{v}");
+        assert!(t.kinds.contains_key("v1/Pod"), "{v}");
+    }
+    assert!(is_embedded((1, 34)) && is_embedded((1, 29)) && !is_embedded((1, 12)));
+}
+
+#[test]
+fn valid_deployment_has_no_violations() {
+    let d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "labels": {"a": "b"}},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"a": "b"}}, "strategy": {"type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0}},
+        "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "nginx:1",
+        "ports": [{"containerPort": 80, "protocol": "TCP"}], "resources": {"limits": {"memory": "1Gi", "cpu": 0.5}}}]}}}});
+    assert_eq!(messages(&schema_of("Deployment", "apps/v1").violations(&d)), Vec::<String>::new());
+}
+
+#[test]
+fn messages_name_actual_values_and_root_causes() {
+    let d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+        "spec": {"replicas": "3", "selector": {"matchLabels": {"a": "b"}}, "strategy": {"type": "Rolling"},
+        "template": {"metadata": {"labels": {"a": "b"}}, "spec": {
+            "containers": [{"nmae": "c", "image": "nginx:1", "ports": [{"containerPort": 80, "protocol": "tcp"}],
+                "env": {"A": "b"}}],
+            "volumes": [{"name": "v", "gitRepo": {"repository": "r", "reversion": "main"}}]}}}});
+    let mut got = messages(&schema_of("Deployment", "apps/v1").violations(&d));
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            "spec.replicas: expected an integer, got the string \"3\"",
+            "spec.strategy.type: \"Rolling\" is not one of \"Recreate\", \"RollingUpdate\"",
+            "spec.template.spec.containers[0]: unknown field \"nmae\"; did you mean \"name\"? (\"name\" is required)",
+            "spec.template.spec.containers[0].env: expected a list, got a mapping",
+            "spec.template.spec.containers[0].ports[0].protocol: \"tcp\" is not one of \"SCTP\", \"TCP\", \"UDP\"",
+            "spec.template.spec.volumes[0].gitRepo: unknown field \"reversion\"; did you mean \"revision\"?",
+        ]
+    );
+}
+
+#[test]
+fn int_or_string_is_one_type_error() {
+    let d = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
+        "spec": {"ports": [{"port": 80, "targetPort": true}]}});
+    let v = schema_of("Service", "v1").violations(&d);
+    assert_eq!(messages(&v), vec!["spec.ports[0].targetPort: expected an integer or a string, got the boolean true"]);
+    assert_eq!(v[0].kind, ViolationKind::Type);
+}
+
+#[test]
+fn crd_schema_converted_and_problems_located() {
+    let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {"group": "example.com", "names": {"kind": "Widget", "plural": "widgets"}, "scope": "Namespaced",
+        "versions": [{"name": "v1", "served": true, "storage": true, "schema": {"openAPIV3Schema": {
+            "type": "object", "properties": {"spec": {"type": "object", "required": ["size"], "properties": {
+                "size": {"type": "integer", "minimum": 1}, "port": {"x-kubernetes-int-or-string": true},
+                "extra": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
+                "note": {"type": "string", "nullable": true}}}}}}},
+            {"name": "v2", "served": true, "storage": false, "schema": {"openAPIV3Schema": {
+                "type": "object", "properties": {"spec": {"typo": "object"}}}}}]}});
+    let objects = [crd.clone()];
+    let set = SchemaSet::build(objects.iter(), (1, 34), None);
+    let problems = set.crd_problems(&objects[0]);
+    assert_eq!(problems.len(), 1);
+    assert_eq!(path_string(&problems[0].path), "spec.versions[1].schema.openAPIV3Schema.properties.spec.typo");
+    assert!(problems[0].message.contains("did you mean \"type\""), "{}", problems[0].message);
+    let Lookup::Schema(s) = set.lookup("example.com/v1", "Widget") else { panic!("schema") };
+    let cr = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"},
+        "spec": {"size": 0, "port": "http", "extra": {"any": 1}, "note": null, "colour": "red"}});
+    let mut got = messages(&s.violations(&cr));
+    got.sort();
+    assert_eq!(got, vec!["spec.size: 0 is less than the minimum 1", "spec: unknown field \"colour\""]);
+    assert!(matches!(set.lookup("example.com/v2", "Widget"), Lookup::BrokenCrd(n) if n == "widgets.example.com"));
+}
+
+#[test]
+fn first_object_of_each_kind_is_remembered() {
+    let objects = [
+        json!({"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "a"}}),
+        json!({"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "b"}}),
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}),
+    ];
+    let set = SchemaSet::build(objects.iter(), (1, 34), None);
+    assert!(set.is_first_of_kind(&objects[0]));
+    assert!(!set.is_first_of_kind(&objects[1]));
+    assert!(set.is_first_of_kind(&objects[2]));
+    assert!(matches!(set.lookup("example.com/v1", "Gadget"), Lookup::Missing));
+}
+
+#[test]
+fn suggestions() {
+    let names: Vec<String> = ["revision", "repository", "directory"].iter().map(|s| (*s).to_owned()).collect();
+    assert_eq!(explain::suggest("reversion", &names), Some("revision"));
+    assert_eq!(explain::suggest("xyz", &names), None);
+}
