@@ -42,6 +42,12 @@ pub struct PackArgs {
     /// not declared in config `cluster:`) are errors instead of warnings (config `assumeCompleteSet`).
     #[arg(long)]
     pub assume_complete: bool,
+    /// Schema validation: unknown fields and kinds without any schema are errors (default: warning / info).
+    #[arg(long)]
+    pub strict: bool,
+    /// Extra JSON Schemas for custom resources (kubeconform names: `<kind>-<group>-<version>.json`; repeatable).
+    #[arg(long = "schema-dir", value_name = "DIR")]
+    pub schema_dirs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -60,6 +60,28 @@ pub(crate) fn load(pack_args: &PackArgs, tweak: impl FnOnce(&mut Config)) -> Res
     if pack_args.assume_complete {
         cfg.assume_complete_set = true;
     }
+    if !kvet_engine::schema::is_embedded(cfg.target_version) {
+        let (major, minor) = cfg.target_version;
+        let from = match (&pack_args.k8s_version, &cfg.file) {
+            (None, Some(file)) => format!(" (kubernetesVersion in {})", file.display()),
+            _ => String::new(),
+        };
+        eprintln!(
+            "error: Kubernetes {major}.{minor}{from} is not supported; kvet embeds the schemas of {}",
+            kvet_engine::schema::versions_line()
+        );
+        return Err(2);
+    }
+    cfg.strict_schemas |= pack_args.strict;
+    if !pack_args.schema_dirs.is_empty() {
+        match kvet_engine::schema::External::load(&pack_args.schema_dirs) {
+            Ok(external) => cfg.schema_dir = Some(std::sync::Arc::new(external)),
+            Err(e) => {
+                eprintln!("error: --schema-dir: {e}");
+                return Err(2);
+            }
+        }
+    }
     tweak(&mut cfg);
     let mut dirs: Vec<&std::path::Path> = cfg.rule_dirs.iter().map(|p| p.as_path()).collect();
     dirs.extend(pack_args.rules.iter().map(|p| p.as_path()));

@@ -41,6 +41,7 @@ impl Progress {
         let waiter = std::thread::spawn(move || {
             if let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(delay) {
                 shown.set_draw_target(ProgressDrawTarget::stderr());
+                shown.tick();
                 shown.enable_steady_tick(Duration::from_millis(100));
             }
         });

@@ -474,6 +474,12 @@ pub struct Binding {
     pub classes: HashMap<String, usize>,
     /// The set's default class used for claims without a class (the last one marked default).
     pub default_class: Option<String>,
+    /// Volume name → manifest claims naming it in `spec.volumeName`, in set order.
+    pub by_volume_name: HashMap<String, Vec<usize>>,
+    /// `namespace/name` → volumes whose `claimRef` names that claim, in set order.
+    pub by_claim_ref: HashMap<String, Vec<usize>>,
+    /// Volumes (known content) without a class, in set order.
+    pub classless_volumes: Vec<usize>,
 }
 
 /// The binding result of the run (computed on first use).
@@ -515,13 +521,28 @@ pub fn simulate(index: &Index<'_>) -> Binding {
         }
         buckets.entry(volume_class(v.value)).or_default().push(i);
         all_volumes.push(i);
+        if let Some(cr) = v.value.pointer("/spec/claimRef") {
+            let ns = cr.get("namespace").and_then(Value::as_str).unwrap_or("");
+            let name = cr.get("name").and_then(Value::as_str).unwrap_or("");
+            if !name.is_empty() {
+                b.by_claim_ref.entry(format!("{ns}/{name}")).or_default().push(i);
+            }
+        }
     }
+    b.classless_volumes = buckets.get("").cloned().unwrap_or_default();
 
     // Claims of the set (manifests and StatefulSet templates), in set order.
     let mut claims: Vec<(usize, StaticReason)> = Vec::new();
     for (i, c) in index.of_kind(CLAIM) {
         if let Origin::Synthesized { owner, .. } = c.origin {
             b.owned.entry(owner).or_default().push(i);
+        }
+        if let (Origin::Manifest { .. }, Some(vn)) =
+            (c.origin, c.value.pointer("/spec/volumeName").and_then(Value::as_str))
+        {
+            if !vn.is_empty() {
+                b.by_volume_name.entry(vn.to_owned()).or_default().push(i);
+            }
         }
         if matches!(c.origin, Origin::Cluster) || storage_request(c.value).is_none() {
             continue; // existing claims, or claims the API server rejects (storage-size-invalid)

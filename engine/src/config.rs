@@ -376,4 +376,21 @@ mod tests {
         let e = Config::parse(".kvet.yaml", "kubernetesVersion: 1.30\n").unwrap_err();
         assert!(e.finding.message.contains("quoted"));
     }
+
+    #[test]
+    fn cluster_objects_and_complete_sets() {
+        let text = "assumeCompleteSet: true\nknownStorageClasses: [gp3]\ncluster:\n  - {kind: Secret, namespace: shop, name: reg, type: kubernetes.io/dockerconfigjson, keys: [.dockerconfigjson]}\n  - {kind: ConfigMap, name: flags}\n";
+        let c = Config::parse(".kvet.yaml", text).unwrap();
+        assert!(c.assume_complete_set);
+        assert_eq!(c.cluster.len(), 3);
+        let secret = &c.cluster[0];
+        assert!(secret.content_known);
+        assert_eq!(secret.value.pointer("/metadata/namespace"), Some(&serde_json::json!("shop")));
+        assert!(secret.value.pointer("/data/.dockerconfigjson").is_some());
+        assert!(!c.cluster[1].content_known, "identity only");
+        assert_eq!(c.cluster[2].value["kind"], "StorageClass");
+        // A typo inside an entry is located on its line.
+        let e = Config::parse(".kvet.yaml", "cluster:\n  - kind: Secret\n    name: a\n    nmespace: b\n").unwrap_err();
+        assert_eq!(e.sources.get(e.finding.file).position(e.finding.span.start).line, 4);
+    }
 }

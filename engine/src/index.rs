@@ -254,6 +254,41 @@ impl<'a> Index<'a> {
         self.all(kind, namespace, name).first().map(|i| &self.entries[*i])
     }
 
+    /// Every object of `kind` named `name` in `namespace`, nearest to `from` first: a repository may define the
+    /// same object more than once (a kustomize base and the partial copies its overlays patch in, or unrelated
+    /// projects side by side), and the definition next to the referrer is the one it means. Nearness is the
+    /// number of leading directories the two paths share; ties keep set order.
+    pub fn candidates_near(&self, kind: &str, namespace: &str, name: &str, from: FileId) -> Vec<&Entry<'a>> {
+        let all = self.all(kind, namespace, name);
+        if all.len() <= 1 {
+            return all.iter().map(|i| &self.entries[*i]).collect();
+        }
+        let dirs = |f: FileId| -> Vec<&str> {
+            let n = &self.sources.get(f).name;
+            let mut parts: Vec<&str> = n.split('/').collect();
+            parts.pop();
+            parts
+        };
+        let here = dirs(from);
+        let mut ranked: Vec<(usize, usize)> = all
+            .iter()
+            .map(|i| {
+                let shared = match self.entries[*i].file() {
+                    Some(f) => dirs(f).iter().zip(&here).take_while(|(a, b)| a == b).count(),
+                    None => 0,
+                };
+                (usize::MAX - shared, *i)
+            })
+            .collect();
+        ranked.sort_unstable();
+        ranked.into_iter().map(|(_, i)| &self.entries[i]).collect()
+    }
+
+    /// The nearest object of `kind` named `name` in `namespace` (see [`Index::candidates_near`]).
+    pub fn get_near(&self, kind: &str, namespace: &str, name: &str, from: FileId) -> Option<&Entry<'a>> {
+        self.candidates_near(kind, namespace, name, from).into_iter().next()
+    }
+
     /// Positions of every object of `kind` named `name` in `namespace`.
     pub fn all(&self, kind: &str, namespace: &str, name: &str) -> &[usize] {
         let namespace = if is_cluster_scoped(kind) { "" } else { namespace };

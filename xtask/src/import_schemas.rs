@@ -31,15 +31,7 @@ fn run_checked(cmd: &mut Command, what: &str) -> Result<(), TaskError> {
 pub fn run(args: Args) -> TaskResult {
     args.finish()?;
     let root = repo_root();
-    let venv = target_dir().join("import-schemas-venv");
-    let python = venv.join("bin").join("python");
-    if !python.exists() {
-        run_checked(Command::new("python3").args(["-m", "venv"]).arg(&venv), "python3 -m venv")?;
-    }
-    run_checked(
-        Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", PACKAGE]),
-        "pip install",
-    )?;
+    let python = venv_python()?;
     let staging = target_dir().join("import-schemas-out");
     std::fs::create_dir_all(&staging)?;
     run_checked(
@@ -91,6 +83,48 @@ pub fn run(args: Args) -> TaskResult {
     write_if_changed(&root.join("engine/src/schema/embedded.rs"), embedded.as_bytes())?;
     println!("{} versions, {total} bytes embedded", VERSIONS.len());
     Ok(true)
+}
+
+/// `cargo xtask schema-compare [--version X.Y]`: kvet's schema verdict per document of ../shared/corpus next to
+/// a kubeconform-style validation (plain JSON Schema, strict) with the same published schemas
+/// (`xtask/import-schemas/compare.py`); the differences are explained in docs/schemas.md.
+pub fn compare(mut args: Args) -> TaskResult {
+    let version = args.value("--version")?.unwrap_or_else(|| "1.34".to_owned());
+    args.finish()?;
+    let root = repo_root();
+    let corpus = crate::util::shared_dir().join("corpus");
+    if !corpus.is_dir() {
+        println!("note: {} does not exist; nothing to compare", corpus.display());
+        return Ok(true);
+    }
+    let python = venv_python()?;
+    let kvet = crate::util::build_kvet()?;
+    let output = Command::new(&kvet)
+        .args(["check", "--no-config", "--format", "json", "--k8s-version", &version])
+        .arg(&corpus)
+        .output()
+        .map_err(|e| TaskError::new(format!("cannot run kvet: {e}")))?;
+    let report = target_dir().join("schema-compare-kvet.json");
+    std::fs::write(&report, &output.stdout)?;
+    run_checked(
+        Command::new(&python).arg(root.join("xtask/import-schemas/compare.py")).arg(&corpus).arg(&report).arg(&version),
+        "compare.py",
+    )?;
+    Ok(true)
+}
+
+/// The virtualenv's python with the pinned package installed.
+fn venv_python() -> Result<std::path::PathBuf, TaskError> {
+    let venv = target_dir().join("import-schemas-venv");
+    let python = venv.join("bin").join("python");
+    if !python.exists() {
+        run_checked(Command::new("python3").args(["-m", "venv"]).arg(&venv), "python3 -m venv")?;
+    }
+    run_checked(
+        Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", PACKAGE]),
+        "pip install",
+    )?;
+    Ok(python)
 }
 
 fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), TaskError> {

@@ -31,6 +31,8 @@ tasks:
   bench [--corpus DIR]... [--runs N]
                              time `kvet check` (1 and 2 threads) and `--parse-only`; writes bench-results.md
   import-schemas             regenerate engine/schemas/ (Kubernetes JSON Schemas) from PyPI kubernetes-validate
+  schema-compare [--version X.Y]
+                             kvet's schema verdicts on ../shared/corpus vs plain JSON Schema (kubeconform-style)
 ";
 
 fn main() -> ExitCode {
@@ -49,6 +51,7 @@ fn main() -> ExitCode {
         "gen-corpus" => gen_corpus::run(args),
         "bench" => bench::run(args),
         "import-schemas" => import_schemas::run(args),
+        "schema-compare" => import_schemas::compare(args),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(true)

@@ -106,7 +106,8 @@ pub(super) fn evaluate(
         return;
     }
 
-    let found = ctx.index.get(&req.kind, &namespace, &name);
+    let candidates = ctx.index.candidates_near(&req.kind, &namespace, &name, ctx.resource.file);
+    let found = candidates.first().copied();
     let known = req.known.iter().any(|k| *k == name);
     if !req.checks_content() {
         if found.is_some() || known {
@@ -131,8 +132,10 @@ pub(super) fn evaluate(
         return;
     }
 
+    // Content is judged against the nearest definition, and only when no definition passes (a kustomize
+    // overlay may hold a partial copy of the object) and every definition's content is known.
     let Some(target) = found else { return };
-    if !target.content_known {
+    if candidates.iter().any(|c| !c.content_known) {
         return;
     }
     // `type` with the API default (a Secret without `type` is Opaque).
@@ -178,6 +181,7 @@ pub(super) fn evaluate(
             },
         };
         let keys = data_keys(&req.kind, target.value);
+        let other_keys: Vec<&str> = candidates[1..].iter().flat_map(|c| data_keys(&req.kind, c.value)).collect();
         let available = if keys.is_empty() {
             "none".to_owned()
         } else {
@@ -200,7 +204,7 @@ pub(super) fn evaluate(
                 related: None,
             };
             let k = key_template.render(&kv);
-            if k.is_empty() || keys.contains(&k.as_str()) {
+            if k.is_empty() || keys.contains(&k.as_str()) || other_keys.contains(&k.as_str()) {
                 continue;
             }
             let mut vars = vars.clone();
@@ -216,7 +220,7 @@ pub(super) fn evaluate(
         return;
     }
     if let Some(schema) = &req.where_ {
-        if !schema.is_valid(target.value) {
+        if !candidates.iter().any(|c| schema.is_valid(c.value)) {
             let mut f = finding_at(&[], &vars, Some(target.value));
             f.related.extend(related(&vars, target));
             out.push(f);

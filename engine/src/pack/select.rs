@@ -308,4 +308,67 @@ mod tests {
             assert_eq!(fast, slow, "{sel}");
         }
     }
+
+    /// Every selector of the built-in pack that takes the fast path agrees with `serde_json_path` on every
+    /// document of the fixtures and examples, from the root and from every pod spec and container.
+    #[test]
+    fn pack_selectors_agree_on_fixtures() {
+        let pack = crate::pack::Pack::load(&[], &Default::default()).expect("built-in pack loads");
+        let mut selectors: Vec<&str> = pack
+            .rules()
+            .iter()
+            .flat_map(|r| &r.cases)
+            .filter(|c| c.simple_select.is_some())
+            .map(|c| c.select_text.as_str())
+            .collect();
+        selectors.sort_unstable();
+        selectors.dedup();
+        assert!(selectors.iter().any(|s| s.contains("..")), "descendant selectors take the fast path");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        for dir in ["fixtures", "examples"] {
+            for entry in ignore::WalkBuilder::new(root.join(dir)).standard_filters(false).build().flatten() {
+                if entry.path().extension().is_some_and(|e| e == "yaml") {
+                    files.push(entry.path().to_path_buf());
+                }
+            }
+        }
+        assert!(files.len() > 100, "fixtures found: {}", files.len());
+        let mut compared = 0usize;
+        for path in files {
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            let f = SourceFile::new(path.display().to_string(), text);
+            for doc in crate::yaml::load(&f).documents {
+                let doc_root = doc.root();
+                let mut roots = vec![doc_root];
+                for p in ["spec", "spec.template.spec", "spec.jobTemplate.spec.template.spec"] {
+                    let Some(spec) = doc_root.get(&crate::yaml::parse_dotted(p).unwrap()) else { continue };
+                    roots.push(spec);
+                    for list in ["containers", "initContainers"] {
+                        if let Some(Value::Array(items)) = spec.value.get(list) {
+                            for i in 0..items.len() {
+                                let c = [PathElem::Key(list.into()), PathElem::Index(i)];
+                                roots.extend(spec.get(&c));
+                            }
+                        }
+                    }
+                }
+                for node in roots {
+                    for sel in &selectors {
+                        let fast: Vec<_> = select(&parse_simple(sel).unwrap(), node)
+                            .into_iter()
+                            .map(|(p, n)| (p, n.spans.span))
+                            .collect();
+                        let slow: Vec<_> = select_general(&JsonPath::parse(sel).unwrap(), node)
+                            .into_iter()
+                            .map(|(p, n)| (p, n.spans.span))
+                            .collect();
+                        assert_eq!(fast, slow, "{sel} in {}", f.name);
+                        compared += fast.len();
+                    }
+                }
+            }
+        }
+        assert!(compared > 1000, "selected nodes compared: {compared}");
+    }
 }

@@ -114,4 +114,12 @@ mod tests {
         assert_eq!(out, "volume `v` at /etc (3)");
         assert!(Template::parse("{{oops").is_err());
     }
+
+    #[test]
+    fn missing_and_null_values_use_the_fallback() {
+        let t = Template::parse("clusterIP: {{ related.ip ?? unset, an IP is allocated }}").unwrap();
+        assert_eq!(t.render(&V(json!({"related": {}}))), "clusterIP: unset, an IP is allocated");
+        assert_eq!(t.render(&V(json!({"related": {"ip": null}}))), "clusterIP: unset, an IP is allocated");
+        assert_eq!(t.render(&V(json!({"related": {"ip": "10.0.0.1"}}))), "clusterIP: 10.0.0.1");
+    }
 }

@@ -1,7 +1,8 @@
 //! `human`: miette's graphical report for every finding, then the summary line.
 //!
 //! Each finding becomes a miette [`Diagnostic`] (code = rule id, severity, message, help with a
-//! `see: kvet explain <rule>` line, a primary label at the span, a secondary label for each related
+//! `see: kvet explain <rule>` line — and the rule's generated page when the pack says it is a built-in
+//! rule —, a primary label at the span, a secondary label for each related
 //! location in the same file, and a related diagnostic with its own snippet for each related
 //! location in another file).
 //!
@@ -20,11 +21,11 @@ use miette::{
 use std::fmt;
 
 /// Renders the whole report: every finding, separated by blank lines, then the summary line.
-pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
+pub(super) fn render(report: &Report, opts: &RenderOptions, pack: Option<&crate::pack::Pack>) -> String {
     let handler = handler(opts);
     let mut out = String::new();
     for finding in &report.findings {
-        render_one(&handler, report, finding, &mut out);
+        render_one(&handler, report, finding, super::docs_url_in(pack, &finding.rule), &mut out);
         out.push('\n');
     }
     out.push_str(&super::summary_line(report));
@@ -36,7 +37,7 @@ pub(super) fn render(report: &Report, opts: &RenderOptions) -> String {
 /// generated rule documentation.
 pub fn render_finding_human(report: &Report, finding: &Finding, opts: &RenderOptions) -> String {
     let mut out = String::new();
-    render_one(&handler(opts), report, finding, &mut out);
+    render_one(&handler(opts), report, finding, None, &mut out);
     out
 }
 
@@ -50,8 +51,8 @@ fn handler(opts: &RenderOptions) -> GraphicalReportHandler {
         .with_show_related_as_nested(true)
 }
 
-fn render_one(handler: &GraphicalReportHandler, report: &Report, f: &Finding, out: &mut String) {
-    let diag = diagnostic(report, f);
+fn render_one(handler: &GraphicalReportHandler, report: &Report, f: &Finding, docs: Option<String>, out: &mut String) {
+    let diag = diagnostic(report, f, docs);
     let mut s = String::new();
     if handler.render_report(&mut s, &diag).is_err() {
         // Only reachable if a span could not be read; fall back to a plain line, never panic.
@@ -65,7 +66,7 @@ fn render_one(handler: &GraphicalReportHandler, report: &Report, f: &Finding, ou
     out.push_str(&s);
 }
 
-fn diagnostic<'r>(report: &'r Report, f: &Finding) -> FindingDiagnostic<'r> {
+fn diagnostic<'r>(report: &'r Report, f: &Finding, docs: Option<String>) -> FindingDiagnostic<'r> {
     let file = report.sources.get(f.file);
     let mut labels =
         vec![LabeledSpan::new_primary_with_span(f.label.clone().filter(|l| !l.is_empty()), display_span(file, f.span))];
@@ -86,7 +87,10 @@ fn diagnostic<'r>(report: &'r Report, f: &Finding) -> FindingDiagnostic<'r> {
             });
         }
     }
-    let explain = format!("see: kvet explain {}", f.rule);
+    let explain = match docs {
+        Some(url) => format!("see: kvet explain {} or {url}", f.rule),
+        None => format!("see: kvet explain {}", f.rule),
+    };
     let help = match &f.help {
         Some(h) if !h.is_empty() => format!("{h}\n{explain}"),
         _ => explain,

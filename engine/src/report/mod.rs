@@ -104,7 +104,7 @@ pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
 /// link) from `pack`. The result ends with a newline.
 pub fn render_with_pack(report: &Report, format: Format, opts: &RenderOptions, pack: Option<&Pack>) -> String {
     match format {
-        Format::Human => human::render(report, opts),
+        Format::Human => human::render(report, opts, pack),
         Format::Short => short::render(report),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report, pack),
@@ -313,6 +313,26 @@ spec:
     fn summary_lines() {
         assert_eq!(summary_line(&sample_report()), "1 error, 1 warning, 1 info in 2 files (2 resources); 1 suppressed");
         assert_eq!(summary_line(&empty_report()), "no problems found in 1 file (1 resource)");
+    }
+
+    #[test]
+    fn human_help_links_built_in_rules_to_their_page() {
+        let pack = Pack::load(&[], &Default::default()).expect("embedded pack");
+        let mut r = sample_report();
+        r.findings.truncate(1);
+        r.findings[0].rule = "volume-unused".into();
+        let opts = RenderOptions { width: 200, ..RenderOptions::default() };
+        let linked = render_with_pack(&r, Format::Human, &opts, Some(&pack));
+        assert!(
+            linked.contains(
+                "see: kvet explain volume-unused or https://github.com/kvet-dev/kvet/blob/main/docs/rules/volume-unused.md"
+            ),
+            "{linked}"
+        );
+        // Without the pack (or for a rule of the user's own) there is no page to link.
+        let plain = render(&r, Format::Human, &opts);
+        assert!(plain.contains("see: kvet explain volume-unused\n"), "{plain}");
+        assert_eq!(rule_docs_url("x"), "https://github.com/kvet-dev/kvet/blob/main/docs/rules/x.md");
     }
 
     #[test]

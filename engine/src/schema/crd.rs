@@ -1,7 +1,8 @@
 //! CustomResourceDefinitions of the run: each served version's `openAPIV3Schema` converted to a JSON Schema
 //! (draft 2020-12) and compiled once, on first use, for the CRD's own check and for its custom resources.
 //!
-//! Conversion (OpenAPI v3.0 structural schema → JSON Schema): `nullable: true` adds `null` to the type;
+//! Conversion (OpenAPI v3.0 structural schema → JSON Schema): every type accepts `null` (the API server keeps a
+//! null only where `nullable: true` and prunes it elsewhere, so a null is never an error);
 //! `x-kubernetes-int-or-string` is `integer` or `string`; boolean `exclusiveMinimum`/`exclusiveMaximum`
 //! become numeric bounds; objects with `properties` reject unknown fields unless
 //! `x-kubernetes-preserve-unknown-fields`; `x-kubernetes-embedded-resource` objects accept `apiVersion`, `kind`
@@ -253,7 +254,6 @@ fn convert(schema: &Value, path: &[PathElem]) -> Result<Value, CrdProblem> {
         }
     }
     let mut out = Map::new();
-    let nullable = map.get("nullable").and_then(Value::as_bool) == Some(true);
     let int_or_string = map.get("x-kubernetes-int-or-string").and_then(Value::as_bool) == Some(true);
     let preserve = map.get("x-kubernetes-preserve-unknown-fields").and_then(Value::as_bool) == Some(true);
     let embedded = map.get("x-kubernetes-embedded-resource").and_then(Value::as_bool) == Some(true);
@@ -273,25 +273,21 @@ fn convert(schema: &Value, path: &[PathElem]) -> Result<Value, CrdProblem> {
             ));
         }
     };
+    // The API server prunes a null value of a non-nullable field before validating, so null never fails;
+    // `nullable` only decides whether the null is kept.
     if int_or_string {
-        let mut types = vec![json!("integer"), json!("string")];
-        if nullable {
-            types.push(json!("null"));
-        }
-        out.insert("type".into(), Value::Array(types));
+        out.insert("type".into(), json!(["integer", "string", "null"]));
     } else if let Some(t) = ty {
-        out.insert("type".into(), if nullable { json!([t, "null"]) } else { json!(t) });
+        out.insert("type".into(), json!([t, "null"]));
     }
     for k in COPIED {
         if let Some(v) = map.get(*k) {
             out.insert((*k).to_owned(), v.clone());
         }
     }
-    if nullable {
-        if let Some(Value::Array(e)) = out.get_mut("enum") {
-            if !e.contains(&Value::Null) {
-                e.push(Value::Null);
-            }
+    if let Some(Value::Array(e)) = out.get_mut("enum") {
+        if !e.contains(&Value::Null) {
+            e.push(Value::Null);
         }
     }
     for (k, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {

@@ -148,7 +148,8 @@ fn convert(schema: &Schema, path: &[PathElem], got: &Value, kind: &ValidationErr
     match kind {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             let allowed = schema.property_names(path);
-            for name in unexpected {
+            // `$patch`, `$setElementOrder/…`, `$retainKeys`: strategic-merge-patch directives of kustomize patches.
+            for name in unexpected.iter().filter(|n| !n.starts_with('$')) {
                 let mut at = path.to_vec();
                 at.push(PathElem::Key(name.clone()));
                 let hint = suggest(name, &allowed);

@@ -112,6 +112,38 @@ pub fn versions_knowing(api_version: &str, kind: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// The embedded versions whose schema of `apiVersion`/`kind` defines the field at `path` (relative to the
+/// object root; the last element is the field). For "added in" / "removed in" hints on unknown fields.
+pub fn versions_with_field(api_version: &str, kind: &str, path: &[PathElem]) -> Vec<&'static str> {
+    let key = kind_key(api_version, kind);
+    let mut out = Vec::new();
+    for (i, (version, _)) in embedded::VERSIONS.iter().enumerate() {
+        let Some(table) = table(i) else { continue };
+        let Some(def) = table.kinds.get(&key) else { continue };
+        let resolve = |mut s: &'static Value| {
+            while let Some(name) = s.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/$defs/")) {
+                match table.defs.get(name) {
+                    Some(next) => s = next,
+                    None => break,
+                }
+            }
+            s
+        };
+        let mut cur = table.defs.get(def.as_str()).map(resolve);
+        for elem in path {
+            cur = cur.and_then(|s| match elem {
+                PathElem::Key(k) => s.get("properties").and_then(|p| p.get(k.as_str())),
+                PathElem::Index(_) => s.get("items"),
+            });
+            cur = cur.map(resolve);
+        }
+        if cur.is_some() {
+            out.push(*version);
+        }
+    }
+    out
+}
+
 /// The compiled validator of a built-in kind for `version` (compiled on first use, then shared).
 pub fn builtin(version: (u32, u32), api_version: &str, kind: &str) -> Option<Arc<Schema>> {
     let index = version_index(version)?;

@@ -34,10 +34,7 @@ fn hit(index: &Index<'_>, b: &binding::Binding, ci: usize) -> Option<Hit> {
     vars.insert("namespace".into(), json!(claim.namespace));
     vars.insert("name".into(), json!(claim.name));
     vars.insert("reason".into(), json!(reason.describe()));
-    let mut hit = Hit {
-        severity: index.assume_complete.then_some(Severity::Error),
-        ..Default::default()
-    };
+    let mut hit = Hit { severity: index.assume_complete.then_some(Severity::Error), ..Default::default() };
     let Some(cand) = closest else {
         hit.path = at(binding::keys(&["metadata", "name"]));
         hit.case = Some("no-volume".into());
@@ -72,7 +69,10 @@ fn hit(index: &Index<'_>, b: &binding::Binding, ci: usize) -> Option<Hit> {
     vars.insert("detail".into(), json!(first.detail));
     let more: Vec<String> =
         cand.failures[1..].iter().map(|f| format!("{} ({})", f.criterion.name(), f.detail)).collect();
-    vars.insert("more".into(), json!(if more.is_empty() { String::new() } else { format!("; also {}", more.join("; ")) }));
+    vars.insert(
+        "more".into(),
+        json!(if more.is_empty() { String::new() } else { format!("; also {}", more.join("; ")) }),
+    );
     hit.path = at(first.criterion.claim_path(claim.value));
     hit.case = Some("closest".into());
     hit.related.extend(index.related(
@@ -84,7 +84,7 @@ fn hit(index: &Index<'_>, b: &binding::Binding, ci: usize) -> Option<Hit> {
     Some(hit)
 }
 
-fn related_label(criterion: Criterion, volume: &Value, name: &str) -> String {
+pub(crate) fn related_label(criterion: Criterion, volume: &Value, name: &str) -> String {
     match criterion {
         Criterion::Class => format!("PersistentVolume {name} has class {:?}", binding::volume_class(volume)),
         Criterion::VolumeMode => format!("PersistentVolume {name} has volumeMode {}", binding::volume_mode(volume)),

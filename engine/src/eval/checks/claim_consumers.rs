@@ -41,7 +41,10 @@ fn base_vars(volume: &str, claim: &str, modes: &[&str]) -> Map<String, Value> {
 
 fn access_modes_label(index: &Index<'_>, entry: &Entry<'_>, claim: &str) -> Option<crate::finding::Related> {
     let modes = access_modes(entry.value);
-    let path = crate::binding::claim_prefix(index, entry).into_iter().chain(keys(&["spec", "accessModes"])).collect::<Vec<_>>();
+    let path = crate::binding::claim_prefix(index, entry)
+        .into_iter()
+        .chain(keys(&["spec", "accessModes"]))
+        .collect::<Vec<_>>();
     index.related(entry, &path, format!("claim {claim} offers {}", modes.join(", ")))
 }
 

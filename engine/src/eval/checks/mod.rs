@@ -5,6 +5,9 @@
 pub mod claim_binding;
 pub mod claim_consumers;
 pub mod claim_refs;
+pub mod storage_claims;
+pub mod volume_modes;
+pub mod volume_reclaim;
 pub mod claim_template_use;
 pub mod label_syntax;
 pub mod progress_deadline;
@@ -94,6 +97,12 @@ pub static TEMPLATES: &[(&str, CheckFn)] = &[
     ("claim-multi-pod", claim_consumers::multi_pod),
     ("claim-shared-sts", claim_consumers::shared_sts),
     ("claim-rollout", claim_consumers::rollout),
+    ("claim-prebind", storage_claims::prebind),
+    ("claim-class-unset", storage_claims::class_unset),
+    ("class-defaults", storage_claims::class_defaults),
+    ("volume-modes", volume_modes::check),
+    ("pv-reclaim", volume_reclaim::pv_reclaim),
+    ("sts-retention", volume_reclaim::sts_retention),
     ("config-rollout", config_rollout::check),
     ("subpath-target", subpath_target::check),
     ("env-from-names", env_from_names::check),

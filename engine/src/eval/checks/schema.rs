@@ -52,6 +52,26 @@ fn looks_partial(object: &Value, kind: &str) -> bool {
         && at(&labels_path).is_none_or(Value::is_null)
 }
 
+/// An unknown field that other embedded versions define: say which, so "valid for 1.29, not for 1.34" (or the
+/// reverse) reads as a version problem rather than a typo.
+fn version_hint(
+    api: &str,
+    kind: &str,
+    path: &[PathElem],
+    target: (u32, u32),
+    message: String,
+    help: String,
+) -> (String, String) {
+    let known = crate::schema::versions_with_field(api, kind, path);
+    let (Some(first), Some(last)) = (known.first(), known.last()) else { return (message, help) };
+    let target = format!("{}.{}", target.0, target.1);
+    let range = if first == last { format!("Kubernetes {first}") } else { format!("Kubernetes {first} to {last}") };
+    (
+        format!("{message}: Kubernetes {target} does not have it (the schemas of {range} do)"),
+        "check --k8s-version (kubernetesVersion) against the cluster's version, or remove the field".to_owned(),
+    )
+}
+
 /// Validates the object (target `Object`).
 pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     let object = input.target.value;
@@ -96,8 +116,10 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
                                 .to_owned(),
                         )
                     }
-                    ViolationKind::UnknownField if strict => ("unknown-field-strict", v.message, v.help),
-                    ViolationKind::UnknownField => ("unknown-field", v.message, v.help),
+                    ViolationKind::UnknownField => {
+                        let (message, help) = version_hint(api, kind, &v.path, (major, minor), v.message, v.help);
+                        (if strict { "unknown-field-strict" } else { "unknown-field" }, message, help)
+                    }
                     ViolationKind::Type => ("type", v.message, v.help),
                     ViolationKind::Enum => ("enum", v.message, v.help),
                     ViolationKind::Required => ("required", v.message, v.help),

@@ -34,7 +34,9 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
         },
     };
     let namespace = input.resource.object.namespace.as_deref().unwrap_or(&input.config.default_namespace);
-    let Some(account) = input.index.get("ServiceAccount", namespace, sa_name) else { return Vec::new() };
+    let Some(account) = input.index.get_near("ServiceAccount", namespace, sa_name, input.resource.file) else {
+        return Vec::new();
+    };
     let Some(secrets) = account.value.get("imagePullSecrets").and_then(Value::as_array) else { return Vec::new() };
     let own: Vec<&str> = spec
         .get("imagePullSecrets")
@@ -57,7 +59,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
         vars.insert("serviceAccount".into(), json!(sa_name));
         vars.insert("secret".into(), json!(name));
         vars.insert("namespace".into(), json!(namespace));
-        let secret = input.index.get("Secret", namespace, name);
+        let secret = input.index.get_near("Secret", namespace, name, input.resource.file);
         let mut severity = None;
         match (report, secret) {
             ("missing", None) => {

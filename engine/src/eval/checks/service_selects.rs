@@ -26,7 +26,9 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     let object = input.object;
     let Some(service_name) = object.pointer("/spec/serviceName").and_then(Value::as_str) else { return Vec::new() };
     let namespace = input.resource.object.namespace.as_deref().unwrap_or(&input.config.default_namespace);
-    let Some(service) = input.index.get("Service", namespace, service_name) else { return Vec::new() };
+    let Some(service) = input.index.get_near("Service", namespace, service_name, input.resource.file) else {
+        return Vec::new();
+    };
     if !service.content_known {
         return Vec::new();
     }
