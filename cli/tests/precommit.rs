@@ -9,6 +9,7 @@
 //! with a light release profile (no LTO, opt-level 0) through `CARGO_PROFILE_RELEASE_*`.
 //! The first run takes minutes, so the test is `#[ignore]`d in `cargo test`; CI runs it
 //! (`cargo test -p kvet --test precommit -- --ignored`, a step of `.ci/run`).
+#![allow(clippy::print_stderr)] // skip reasons and notes go to the test log
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,5 +1,6 @@
 //! The progress indicator of `kvet check`: drawn on a terminal once the run lasts long enough, never in
 //! piped output. `KVET_PROGRESS_DELAY_MS=0` stands in for a long run; `script` (util-linux) provides the terminal.
+#![allow(clippy::print_stderr)] // skip reasons and notes go to the test log
 
 use std::path::Path;
 use std::process::Command;

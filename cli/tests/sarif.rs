@@ -1,6 +1,7 @@
 //! `--format sarif` checked by real validators: the SARIF 2.1.0 JSON schema (vendored in `tests/data-sarif/`,
 //! validated with the `jsonschema` crate) and Microsoft's SARIF Multitool (`validate`, installed from npm into
 //! `target/npm` on first use and cached there), which must report no error and no warning.
+#![allow(clippy::print_stderr)] // skip reasons and notes go to the test log
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -381,10 +381,8 @@ pub fn compare(claim: &Entry<'_>, volume: &Entry<'_>, default_class: Option<&str
     }
     // (6) volumeName
     if let Some(vn) = c.pointer("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty()) {
-        if vn != volume.name {
-            if fail(Criterion::VolumeName, format!("claim names volumeName {vn}")) {
-                return out;
-            }
+        if vn != volume.name && fail(Criterion::VolumeName, format!("claim names volumeName {vn}")) {
+            return out;
         }
     }
     // (7) capacity
@@ -515,6 +513,9 @@ pub fn simulate(index: &Index<'_>) -> Binding {
     let mut all_volumes: Vec<usize> = Vec::new();
     for (i, v) in index.of_kind(VOLUME) {
         volume_by_name.entry(v.name.as_ref()).or_insert(i);
+        if v.content_known && capacity(v.value).is_none() {
+            continue; // the API server rejects it (storage-size-invalid): it never exists
+        }
         if !v.content_known {
             unknown_volumes.push(v.name.as_ref());
             continue;
@@ -653,7 +654,17 @@ fn static_reason(
         if sc.is_some_and(|sc| sc.value.get("provisioner").and_then(Value::as_str) == Some(NO_PROVISIONER)) {
             return Some(StaticReason::NoProvisioner);
         }
-        if buckets.get(class).is_some_and(|v| !v.is_empty()) {
+        // Volumes of the class are expected to be bound, unless the class is a StorageClass of the set with a
+        // real provisioner: a claim no volume fits is then provisioned.
+        let provisions = sc.is_some_and(|sc| {
+            sc.content_known
+                && sc
+                    .value
+                    .get("provisioner")
+                    .and_then(Value::as_str)
+                    .is_some_and(|p| !p.is_empty() && p != NO_PROVISIONER)
+        });
+        if !provisions && buckets.get(class).is_some_and(|v| !v.is_empty()) {
             return Some(StaticReason::VolumesOfClass);
         }
     }
@@ -781,7 +792,9 @@ mod tests {
         assert!(!selector_is_empty(Some(&json!({"matchLabels": {"a": "b"}}))));
     }
 
-    fn load(text: &str) -> (SourceMap, Vec<(Vec<Document>, Vec<Resource>)>) {
+    type Files = Vec<(Vec<Document>, Vec<Resource>)>;
+
+    fn load(text: &str) -> (SourceMap, Files) {
         let mut sources = SourceMap::default();
         let id = sources.add(SourceFile::new("a.yaml", text.to_string()));
         let loaded = crate::yaml::load(sources.get(id));

@@ -372,7 +372,9 @@ mod tests {
     use super::*;
     use crate::source::SourceFile;
 
-    fn load(text: &str, config: &Config) -> (SourceMap, Vec<(Vec<Document>, Vec<Resource>)>) {
+    type Loaded = Vec<(Vec<Document>, Vec<Resource>)>;
+
+    fn load(text: &str, config: &Config) -> (SourceMap, Loaded) {
         let mut sources = SourceMap::default();
         let id = sources.add(SourceFile::new("a.yaml", text.to_string()));
         let loaded = crate::yaml::load(sources.get(id));

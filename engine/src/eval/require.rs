@@ -108,7 +108,7 @@ pub(super) fn evaluate(
 
     let candidates = ctx.index.candidates_near(&req.kind, &namespace, &name, ctx.resource.file);
     let found = candidates.first().copied();
-    let known = req.known.iter().any(|k| *k == name);
+    let known = req.known.contains(&name);
     if !req.checks_content() {
         if found.is_some() || known {
             return;

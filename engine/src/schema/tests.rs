@@ -45,9 +45,9 @@ fn messages_name_actual_values_and_root_causes() {
         vec![
             "spec.replicas: expected an integer, got the string \"3\"",
             "spec.strategy.type: \"Rolling\" is not one of \"Recreate\", \"RollingUpdate\"",
-            "spec.template.spec.containers[0]: unknown field \"nmae\"; did you mean \"name\"? (\"name\" is required)",
             "spec.template.spec.containers[0].env: expected a list, got a mapping",
             "spec.template.spec.containers[0].ports[0].protocol: \"tcp\" is not one of \"SCTP\", \"TCP\", \"UDP\"",
+            "spec.template.spec.containers[0]: unknown field \"nmae\"; did you mean \"name\"? (\"name\" is required)",
             "spec.template.spec.volumes[0].gitRepo: unknown field \"reversion\"; did you mean \"revision\"?",
         ]
     );

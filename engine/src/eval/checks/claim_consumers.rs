@@ -69,7 +69,7 @@ pub fn multi_pod(input: &CheckInput<'_>) -> Vec<Hit> {
     };
     let ns = input.resource.object.namespace.as_deref().unwrap_or("");
     let mut hits = Vec::new();
-    for (vi, volume, claim) in claim_volumes(input.target.value) {
+    for (vi, volume, claim) in claim_volumes(input) {
         let entry = claim_entry(input.index, ns, claim);
         let modes = entry.map(|e| access_modes(e.value)).unwrap_or_default();
         let case = match entry {
@@ -100,7 +100,7 @@ pub fn shared_sts(input: &CheckInput<'_>) -> Vec<Hit> {
     };
     let ns = input.resource.object.namespace.as_deref().unwrap_or("");
     let mut hits = Vec::new();
-    for (vi, volume, claim) in claim_volumes(input.target.value) {
+    for (vi, volume, claim) in claim_volumes(input) {
         let entry = claim_entry(input.index, ns, claim);
         let modes = entry.map(|e| access_modes(e.value)).unwrap_or_default();
         if modes.iter().any(|m| *m != RWO && *m != RWOP) {
@@ -153,7 +153,7 @@ pub fn rollout(input: &CheckInput<'_>) -> Vec<Hit> {
     }
     let ns = input.resource.object.namespace.as_deref().unwrap_or("");
     let mut hits = Vec::new();
-    for (vi, volume, claim) in claim_volumes(input.target.value) {
+    for (vi, volume, claim) in claim_volumes(input) {
         let Some(entry) = claim_entry(input.index, ns, claim).filter(|e| !e.is_synthesized()) else { continue };
         let modes = access_modes(entry.value);
         if modes.is_empty() || modes.iter().any(|m| *m != RWO && *m != RWOP) {

@@ -10,15 +10,31 @@ use crate::index::Index;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
-/// Every `volumes[i].persistentVolumeClaim.claimName` of a pod spec: (volume index, volume name, claim name).
-pub fn claim_volumes(pod_spec: &Value) -> Vec<(usize, &str, &str)> {
+/// Every `volumes[i].persistentVolumeClaim.claimName` of the pod spec of a check input: (volume index, volume
+/// name, claim name). In a StatefulSet, a volume named like a `volumeClaimTemplates` entry is replaced by the
+/// template's claim (C12; reported by `sts-vct-unused`), so it is left out.
+pub fn claim_volumes<'v>(input: &CheckInput<'v>) -> Vec<(usize, &'v str, &'v str)> {
+    let pod_spec = input.target.value;
     let Some(volumes) = pod_spec.get("volumes").and_then(Value::as_array) else { return Vec::new() };
+    let templates: Vec<&str> = if input.resource.object.kind == "StatefulSet" {
+        input
+            .object
+            .pointer("/spec/volumeClaimTemplates")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t.pointer("/metadata/name").and_then(Value::as_str))
+            .collect()
+    } else {
+        Vec::new()
+    };
     volumes
         .iter()
         .enumerate()
         .filter_map(|(i, v)| {
             let claim = v.pointer("/persistentVolumeClaim/claimName").and_then(Value::as_str)?;
-            (!claim.is_empty()).then(|| (i, v.get("name").and_then(Value::as_str).unwrap_or(""), claim))
+            let name = v.get("name").and_then(Value::as_str).unwrap_or("");
+            (!claim.is_empty() && !templates.contains(&name)).then_some((i, name, claim))
         })
         .collect()
 }
@@ -35,7 +51,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     let index: &Index<'_> = input.index;
     let ns = input.resource.object.namespace.as_deref().unwrap_or("");
     let mut hits = Vec::new();
-    for (vi, volume, claim) in claim_volumes(input.target.value) {
+    for (vi, volume, claim) in claim_volumes(input) {
         if index.get("PersistentVolumeClaim", ns, claim).is_some() {
             continue;
         }

@@ -251,7 +251,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
         if has_content_hash(&r.name) || restarted_by_controller(workload_annotations, r.kind, &r.name) {
             continue;
         }
-        let entry = input.index.get(r.kind, &namespace, &r.name);
+        let entry = input.index.get_near(r.kind, &namespace, &r.name, input.resource.file);
         let known = entry.filter(|e| e.content_known);
         if known.is_some_and(|e| e.value.get("immutable") == Some(&Value::Bool(true))) {
             continue;
@@ -437,8 +437,10 @@ spec:
     #[test]
     fn immutable_objects_and_hashed_names_are_quiet() {
         let set = deployment("")
-            + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\nimmutable: true\ndata: {a: '1'}\n"
-            + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: db-credentials, namespace: shop}\nimmutable: false\n";
+            + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\n"
+            + "immutable: true\ndata: {a: '1'}\n"
+            + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: db-credentials, namespace: shop}\n"
+            + "immutable: false\n";
         let hits = run(&set);
         let refs: Vec<&Value> = hits.iter().map(|(_, h)| &h.vars["ref"]).collect();
         assert_eq!(refs, [&json!("Secret db-credentials"), &json!("ConfigMap app-files")]);

@@ -39,7 +39,10 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
         };
         let selector = if kind == "Secret" { "secretRef" } else { "configMapRef" };
         let Some(name) = e.pointer(&format!("/{selector}/name")).and_then(Value::as_str) else { continue };
-        let Some(entry) = input.index.get(kind, &namespace, name).filter(|e| e.content_known) else { continue };
+        let Some(entry) = input.index.get_near(kind, &namespace, name, input.resource.file).filter(|e| e.content_known)
+        else {
+            continue;
+        };
         // Keys in sorted order, each with the first field that holds it.
         let mut keys: Vec<(&str, &str)> = fields
             .iter()
