@@ -402,6 +402,47 @@ pub fn compare(claim: &Entry<'_>, volume: &Entry<'_>, default_class: Option<&str
     out
 }
 
+/// The failed criteria of `compare` as a bit set (bit n = criterion n of [`Criterion::ALL`]), without building
+/// messages: the hot path of the simulation. `request` and `cap` are the parsed quantities.
+fn failed_mask(
+    claim: &Entry<'_>,
+    volume: &Entry<'_>,
+    default_class: Option<&str>,
+    request: Quantity,
+    cap: Quantity,
+) -> u8 {
+    let (c, v) = (claim.value, volume.value);
+    let mut mask = 0u8;
+    let pv_class = volume_class(v);
+    let class_ok = match claim_class(c) {
+        ClaimClass::Named(cc) => cc == pv_class,
+        ClaimClass::Unset => default_class.map_or(!pv_class.is_empty(), |d| d == pv_class),
+    };
+    mask |= u8::from(!class_ok);
+    mask |= u8::from(volume_mode(c) != volume_mode(v)) << 1;
+    let pv_modes = v.pointer("/spec/accessModes").and_then(Value::as_array);
+    let offered = |m: &str| pv_modes.is_some_and(|a| a.iter().any(|x| x.as_str() == Some(m)));
+    let missing = c
+        .pointer("/spec/accessModes")
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().filter_map(Value::as_str).any(|m| !offered(m)));
+    mask |= u8::from(missing) << 2;
+    if let Some(sel) = c.pointer("/spec/selector") {
+        let labels = v.pointer("/metadata/labels").and_then(Value::as_object);
+        mask |= u8::from(selector_matches(sel, labels).is_err()) << 3;
+    }
+    if let Some(cr) = v.pointer("/spec/claimRef").filter(|r| r.is_object()) {
+        let ns = cr.get("namespace").and_then(Value::as_str).unwrap_or("");
+        let name = cr.get("name").and_then(Value::as_str).unwrap_or("");
+        mask |= u8::from(ns != claim.namespace || name != claim.name) << 4;
+    }
+    if let Some(vn) = c.pointer("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+        mask |= u8::from(vn != volume.name) << 5;
+    }
+    mask |= u8::from(cap < request) << 6;
+    mask
+}
+
 /// The closest PersistentVolume of a claim that cannot bind.
 #[derive(Clone, Debug)]
 pub struct Candidate {
@@ -555,7 +596,25 @@ pub fn simulate(index: &Index<'_>) -> Binding {
 
     let mut taken: HashMap<usize, usize> = HashMap::new(); // volume → claim
     let mut bound: HashMap<usize, usize> = HashMap::new(); // claim → volume
-    let fits = |ci: usize, vi: usize| compare(index.entry(ci), index.entry(vi), default_class, true).is_empty();
+                                                           // Parsed once: every simulated claim has a request, every candidate volume a capacity.
+    let requests: HashMap<usize, Quantity> =
+        claims.iter().filter_map(|(ci, _)| Some((*ci, storage_request(index.entry(*ci).value)?.0))).collect();
+    let caps: HashMap<usize, Quantity> =
+        all_volumes.iter().filter_map(|vi| Some((*vi, capacity(index.entry(*vi).value)?.0))).collect();
+    let mask = |ci: usize, vi: usize| match (requests.get(&ci), caps.get(&vi)) {
+        (Some(r), Some(c)) => failed_mask(index.entry(ci), index.entry(vi), default_class, *r, *c),
+        _ => u8::MAX,
+    };
+    let fits = |ci: usize, vi: usize| mask(ci, vi) == 0;
+    // Each class bucket sorted by (capacity, set order), for the smallest fitting volume.
+    let sorted: HashMap<&str, Vec<(Quantity, usize)>> = buckets
+        .iter()
+        .map(|(k, vs)| {
+            let mut v: Vec<(Quantity, usize)> = vs.iter().filter_map(|vi| Some((*caps.get(vi)?, *vi))).collect();
+            v.sort_unstable();
+            (*k, v)
+        })
+        .collect();
 
     // Pre-bound pairs first: claims naming a volume, then volumes reserving a claim.
     for (ci, _) in &claims {
@@ -592,14 +651,14 @@ pub fn simulate(index: &Index<'_>) -> Binding {
             continue;
         }
         let c = index.entry(*ci);
+        let Some(&request) = requests.get(ci) else { continue };
         let mut best: Option<(Quantity, usize)> = None;
-        for bucket in candidate_buckets(&buckets, c.value, default_class) {
-            for &vi in bucket {
-                if taken.contains_key(&vi) || !fits(*ci, vi) {
-                    continue;
-                }
-                let Some((cap, _)) = capacity(index.entry(vi).value) else { continue };
-                if best.is_none_or(|(bc, bi)| cap < bc || (cap == bc && vi < bi)) {
+        for bucket in candidate_buckets(&sorted, c.value, default_class) {
+            // The first fitting free volume at or above the request is the smallest of this bucket.
+            let start = bucket.partition_point(|(cap, _)| *cap < request);
+            let found = bucket[start..].iter().find(|(_, vi)| !taken.contains_key(vi) && fits(*ci, *vi));
+            if let Some(&(cap, vi)) = found {
+                if best.is_none_or(|b| (cap, vi) < b) {
                     best = Some((cap, vi));
                 }
             }
@@ -628,7 +687,7 @@ pub fn simulate(index: &Index<'_>) -> Binding {
         } else if !unknown_volumes.is_empty() {
             continue; // a volume declared only by name may satisfy it
         }
-        let closest = closest(index, &buckets, &all_volumes, &taken, ci, default_class);
+        let closest = closest(index, &buckets, &all_volumes, &taken, ci, default_class, &mask);
         b.claims.insert(ci, Outcome::Unbound { reason, closest });
     }
     b.volumes = taken;
@@ -676,15 +735,15 @@ fn static_reason(
 
 /// The buckets a claim can bind from: its class, or — without a class and without a default class in the
 /// set — every named class.
-fn candidate_buckets<'b>(
-    buckets: &'b HashMap<&str, Vec<usize>>,
+fn candidate_buckets<'b, T>(
+    buckets: &'b HashMap<&str, Vec<T>>,
     claim: &Value,
     default_class: Option<&str>,
-) -> Vec<&'b Vec<usize>> {
+) -> Vec<&'b Vec<T>> {
     match effective_class(claim, default_class) {
         Some(class) => buckets.get(class).into_iter().collect(),
         None => {
-            let mut named: Vec<(&&str, &Vec<usize>)> = buckets.iter().filter(|(k, _)| !k.is_empty()).collect();
+            let mut named: Vec<(&&str, &Vec<T>)> = buckets.iter().filter(|(k, _)| !k.is_empty()).collect();
             named.sort_by(|a, b| a.0.cmp(b.0));
             named.into_iter().map(|(_, v)| v).collect()
         }
@@ -700,27 +759,26 @@ fn closest(
     taken: &HashMap<usize, usize>,
     ci: usize,
     default_class: Option<&str>,
+    mask: &dyn Fn(usize, usize) -> u8,
 ) -> Option<Candidate> {
     let c = index.entry(ci);
     let in_class: Vec<usize> =
         candidate_buckets(buckets, c.value, default_class).into_iter().flatten().copied().collect();
     let pool: &[usize] = if in_class.is_empty() { all_volumes } else { &in_class };
-    let mut best: Option<Candidate> = None;
+    let mut best: Option<(u32, usize)> = None;
     for &vi in pool {
-        let failures = compare(c, index.entry(vi), default_class, false);
-        let better = match &best {
-            None => true,
-            Some(b) => {
-                let (bn, vn) = (&index.entry(b.volume).name, &index.entry(vi).name);
-                (failures.len(), vn, vi) < (b.failures.len(), bn, b.volume)
-            }
-        };
+        let failed = mask(ci, vi).count_ones();
+        let better = best.is_none_or(|(bf, bi)| (failed, &index.entry(vi).name, vi) < (bf, &index.entry(bi).name, bi));
         if better {
-            let taken_by = taken.get(&vi).copied();
-            best = Some(Candidate { volume: vi, failures, taken_by });
+            best = Some((failed, vi));
         }
     }
-    best
+    // Messages only for the winner.
+    best.map(|(_, vi)| Candidate {
+        volume: vi,
+        failures: compare(c, index.entry(vi), default_class, false),
+        taken_by: taken.get(&vi).copied(),
+    })
 }
 
 /// The index of the `volumeClaimTemplates` entry a synthesized claim comes from.
@@ -860,9 +918,10 @@ mod tests {
         // 500m bytes is less than 1 byte.
         let got = run(&(pv("a", "500m", "") + &pvc("c", "1", "")));
         assert_eq!(got, [("c".into(), "closest a: 500m = 0.5 bytes < requested 1 = 1 bytes".into())]);
-        // An unparseable capacity fails the capacity criterion; an invalid request keeps the claim out.
+        // A volume with an unparseable capacity is rejected by the API server, so it is no candidate; an
+        // invalid request keeps the claim out of the simulation.
         let got = run(&(pv("a", "1GB", "") + &pvc("c", "1Gi", "")));
-        assert_eq!(got, [("c".into(), "closest a: PV capacity \"1GB\" is not a quantity".into())]);
+        assert_eq!(got, [("c".into(), "no volume".into())]);
         assert!(run(&(pv("a", "1Gi", "") + &pvc("c", "1gi", ""))).is_empty());
     }
 

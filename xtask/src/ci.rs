@@ -18,12 +18,15 @@ fn cargo_step(args: &[&str]) -> TaskResult {
 pub fn run(args: Args) -> TaskResult {
     args.finish()?;
     type Step = (&'static str, fn() -> TaskResult);
-    let steps: [Step; 6] = [
+    let steps: [Step; 7] = [
         ("cargo fmt --all -- --check", || cargo_step(&["fmt", "--all", "--", "--check"])),
         ("cargo clippy --workspace --all-targets -- -D warnings", || {
             cargo_step(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
         }),
         ("cargo test --workspace", || cargo_step(&["test", "--workspace"])),
+        ("pre-commit hook end to end", || {
+            cargo_step(&["test", "-p", "kvet", "--test", "precommit", "--", "--ignored"])
+        }),
         ("cargo xtask fixtures", || fixtures::run(Args::new(Vec::new()))),
         ("cargo xtask docs --check", || docs::run(Args::new(vec!["--check".to_string()]))),
         ("cargo xtask corpus", || corpus::run(Args::new(Vec::new()))),

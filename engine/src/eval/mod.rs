@@ -115,7 +115,8 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
     }
 
     // The cross-resource index: one linear pass, then read-only for every thread.
-    let index = Index::build(&sources, loaded.iter().map(|lf| (lf.documents.as_slice(), lf.resources.as_slice())), config);
+    let index =
+        Index::build(&sources, loaded.iter().map(|lf| (lf.documents.as_slice(), lf.resources.as_slice())), config);
 
     // Rules × objects, in parallel.
     let active: Vec<&Rule> = pack.rules().iter().filter(|r| r.enabled).collect();

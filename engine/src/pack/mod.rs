@@ -360,11 +360,10 @@ impl Loader<'_> {
         };
         for (prefix, case) in raw_cases {
             let own = case.map(|c| c.condition());
-            let wording_only =
-                own.as_ref().is_some_and(|c| {
-                    c.deny.is_none() && c.assert.is_none() && c.check.is_none() && c.require.is_none()
-                })
-                    && base.check.is_some();
+            let wording_only = own
+                .as_ref()
+                .is_some_and(|c| c.deny.is_none() && c.assert.is_none() && c.check.is_none() && c.require.is_none())
+                && base.check.is_some();
             let cond = match &own {
                 Some(c) => merge(&base, c),
                 None => base.clone(),
@@ -476,7 +475,8 @@ fn compile_schema(
 }
 
 fn compile_require(r: &RequireFile, params: &Map<String, Value>) -> Result<Require, (&'static str, String)> {
-    let template = |field: &'static str, t: &str| Template::parse(t).map_err(|e| (field, format!("require.{field}: {e}")));
+    let template =
+        |field: &'static str, t: &str| Template::parse(t).map_err(|e| (field, format!("require.{field}: {e}")));
     if r.kind.is_empty() {
         return Err(("require", "`require.kind` must name a kind".into()));
     }
@@ -498,7 +498,9 @@ fn compile_require(r: &RequireFile, params: &Map<String, Value>) -> Result<Requi
         namespace: r.namespace.as_deref().map(|n| template("namespace", n)).transpose()?,
         key: r.key.as_deref().map(|k| template("key", k)).transpose()?,
         each: match &r.each {
-            Some(e) => Some(yaml::parse_dotted(e).ok_or(("require", format!("`require.each` is not a valid path: {e}")))?),
+            Some(e) => {
+                Some(yaml::parse_dotted(e).ok_or(("require", format!("`require.each` is not a valid path: {e}")))?)
+            }
             None => None,
         },
         where_: r.where_.as_ref().map(|w| compile_schema("require", w, params)).transpose()?,

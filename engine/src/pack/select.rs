@@ -275,8 +275,9 @@ mod tests {
     fn agrees_with_serde_json_path() {
         let f = SourceFile::new(
             "t.yaml",
-            "volumes:\n- name: a\n  hostPath: {path: /x}\n- name: b\n  emptyDir: {}\ndata: {k1: v1, k2: v2}\nlist: [[1, 2], [3]]\n\
-             metadata: {labels: {a: b}}\ntemplate:\n  metadata: {annotations: {c: d}, labels: {e: f}}\n  items: [{mode: 1, items: [{mode: 2}]}]\n",
+            "volumes:\n- name: a\n  hostPath: {path: /x}\n- name: b\n  emptyDir: {}\n\
+             data: {k1: v1, k2: v2}\nlist: [[1, 2], [3]]\nmetadata: {labels: {a: b}}\n\
+             template:\n  metadata: {annotations: {c: d}, labels: {e: f}}\n  items: [{mode: 1, items: [{mode: 2}]}]\n",
         );
         let loaded = crate::yaml::load(&f);
         let root = loaded.documents[0].root();

@@ -26,7 +26,8 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
         hits.push(Hit {
             path: vec![PathElem::Key(list.to_owned()), PathElem::Index(i), PathElem::Key(key.to_owned())],
             vars,
-            case: Some(case.to_owned()), ..Default::default()
+            case: Some(case.to_owned()),
+            ..Default::default()
         });
     };
     for (i, e) in container.get("env").and_then(Value::as_array).into_iter().flatten().enumerate() {

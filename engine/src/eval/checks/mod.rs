@@ -5,24 +5,24 @@
 pub mod claim_binding;
 pub mod claim_consumers;
 pub mod claim_refs;
-pub mod storage_claims;
-pub mod volume_modes;
-pub mod volume_reclaim;
 pub mod claim_template_use;
 pub mod label_syntax;
 pub mod progress_deadline;
 pub mod selector_match;
 pub mod service_account_pull_secrets;
 pub mod service_selects;
+pub mod storage_claims;
+pub mod volume_modes;
+pub mod volume_reclaim;
 
 pub mod config_data;
 pub mod config_rollout;
 pub mod env_from_names;
-pub mod subpath_target;
 pub mod env_names;
 pub mod mount_paths;
 pub mod resource_field_refs;
 pub mod schema;
+pub mod subpath_target;
 pub mod volume_mounts;
 pub mod volume_names;
 pub mod volume_types;
@@ -206,7 +206,8 @@ fn volume_refs(params: &Map<String, Value>, object: &Value, pod_spec: Located<'_
                                 PathElem::Key("name".into()),
                             ],
                             vars,
-                            case: None, ..Default::default()
+                            case: None,
+                            ..Default::default()
                         });
                     }
                 }
@@ -224,7 +225,12 @@ fn volume_refs(params: &Map<String, Value>, object: &Value, pod_spec: Located<'_
                 let mut vars = Map::new();
                 vars.insert("volume".into(), json!(vname));
                 vars.insert("type".into(), json!(vtype));
-                hits.push(Hit { path: vec![PathElem::Key("volumes".into()), PathElem::Index(i)], vars, case: None, ..Default::default() });
+                hits.push(Hit {
+                    path: vec![PathElem::Key("volumes".into()), PathElem::Index(i)],
+                    vars,
+                    case: None,
+                    ..Default::default()
+                });
             }
         }
     }

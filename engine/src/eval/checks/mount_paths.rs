@@ -57,7 +57,8 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
                         PathElem::Key(m.key.to_owned()),
                     ],
                     vars,
-                    case: Some(case.to_owned()), ..Default::default()
+                    case: Some(case.to_owned()),
+                    ..Default::default()
                 });
             }
         }

@@ -43,7 +43,8 @@ fn progress_deadline(object: &Value) -> Vec<Hit> {
     vec![Hit {
         path: vec![PathElem::Key("spec".into()), PathElem::Key(field.into())],
         vars,
-        case: Some("progress-deadline".into()), ..Default::default()
+        case: Some("progress-deadline".into()),
+        ..Default::default()
     }]
 }
 

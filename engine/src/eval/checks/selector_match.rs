@@ -93,7 +93,12 @@ fn selector_match(object: &Value) -> Vec<Hit> {
     let mut vars = Map::new();
     vars.insert("labels".into(), json!(if rendered.is_empty() { "(none)".to_owned() } else { rendered.join(",") }));
     vars.insert("requirement".into(), json!(unmet));
-    vec![Hit { path: vec![PathElem::Key("spec".into()), PathElem::Key("selector".into())], vars, case: None, ..Default::default() }]
+    vec![Hit {
+        path: vec![PathElem::Key("spec".into()), PathElem::Key("selector".into())],
+        vars,
+        case: None,
+        ..Default::default()
+    }]
 }
 
 #[cfg(test)]

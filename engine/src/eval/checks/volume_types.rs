@@ -53,7 +53,12 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
             vars.insert("note".into(), t.get("note").cloned().unwrap_or(Value::Null));
             let mut path = prefix.clone();
             path.push(PathElem::Key(vtype.to_owned()));
-            hits.push(Hit { path, vars, case: Some(if removed { "removed" } else { "deprecated" }.to_owned()), ..Default::default() });
+            hits.push(Hit {
+                path,
+                vars,
+                case: Some(if removed { "removed" } else { "deprecated" }.to_owned()),
+                ..Default::default()
+            });
         }
     }
     hits
