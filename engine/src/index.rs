@@ -354,10 +354,23 @@ impl<'a> Index<'a> {
     }
 }
 
+/// Whether a referenced name is a template expression left over from Helm, kustomize or envsubst.
+pub fn is_unrendered_name(name: &str) -> bool {
+    name.contains("{{") || name.contains("}}") || name.contains("${")
+}
+
+/// The fields holding the data keys of a ConfigMap (`data`, `binaryData`) or Secret (`data`, `stringData`).
+pub fn data_fields(kind: &str) -> &'static [&'static str] {
+    if kind == "Secret" {
+        &["data", "stringData"]
+    } else {
+        &["data", "binaryData"]
+    }
+}
+
 /// The data keys of a ConfigMap (`data` ∪ `binaryData`) or Secret (`data` ∪ `stringData`), sorted.
 pub fn data_keys<'v>(kind: &str, value: &'v Value) -> Vec<&'v str> {
-    let fields: &[&str] = if kind == "Secret" { &["data", "stringData"] } else { &["data", "binaryData"] };
-    let mut keys: Vec<&str> = fields
+    let mut keys: Vec<&str> = data_fields(kind)
         .iter()
         .filter_map(|f| value.get(*f).and_then(Value::as_object))
         .flat_map(|m| m.keys().map(String::as_str))

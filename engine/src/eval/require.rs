@@ -11,16 +11,11 @@
 
 use super::{join, make_finding, Ctx, EvalVars};
 use crate::finding::{Finding, Related, Severity};
-use crate::index::{data_keys, Entry};
+use crate::index::{data_keys, is_unrendered_name, Entry};
 use crate::pack::{Case, Require};
 use crate::resource::is_cluster_scoped;
 use crate::yaml::{Located, PathElem};
 use serde_json::{json, Map, Value};
-
-/// Whether a rendered name is a template expression left over from Helm, kustomize or envsubst.
-fn is_unrendered(name: &str) -> bool {
-    name.contains("{{") || name.contains("}}") || name.contains("${")
-}
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn evaluate(
@@ -89,7 +84,7 @@ pub(super) fn evaluate(
         make_finding(ctx, case, &v, at_node)
     };
 
-    if is_unrendered(&name) {
+    if is_unrendered_name(&name) {
         if req.checks_content() {
             return;
         }

@@ -71,10 +71,6 @@ fn restarted_by_controller(annotations: Option<&Map<String, Value>>, kind: &str,
         .is_some_and(|list| list.split(',').any(|n| n.trim() == name))
 }
 
-fn is_unrendered(name: &str) -> bool {
-    name.contains("{{") || name.contains("}}") || name.contains("${")
-}
-
 /// One consumption of a ConfigMap or Secret by a container.
 struct Reference {
     kind: &'static str,
@@ -152,7 +148,7 @@ fn references(spec: &Value, index: &Index<'_>, namespace: &str) -> Vec<Reference
             let cname = c.get("name").and_then(Value::as_str).unwrap_or("").to_owned();
             let base = [key(list), PathElem::Index(ci)];
             let mut push = |kind: &'static str, name: &str, rel: &[PathElem], via: &'static str| {
-                if name.is_empty() || is_unrendered(name) {
+                if name.is_empty() || crate::index::is_unrendered_name(name) {
                     return;
                 }
                 let mut path = base.to_vec();

@@ -96,8 +96,7 @@ fn file_in_source<'i, 'a>(
     let name = source.get(name_key).and_then(Value::as_str).unwrap_or("");
     match index.get(kind, namespace, name).filter(|e| e.content_known && !name.is_empty()) {
         Some(entry) => {
-            let fields: &[&'static str] =
-                if kind == "Secret" { &["data", "stringData"] } else { &["data", "binaryData"] };
+            let fields = crate::index::data_fields(kind);
             let field = fields
                 .iter()
                 .find(|f| entry.value.get(**f).and_then(Value::as_object).is_some_and(|m| m.contains_key(sub_path)))?;
