@@ -71,9 +71,31 @@ pub fn parse_only(sources: SourceMap, config: &Config) -> Report {
     Report { sources, findings: Vec::new(), summary }
 }
 
+/// Phase timings on stderr when `KVET_TIMINGS` is set (for profiling; see docs/benchmarks.md).
+struct Timer(Option<std::time::Instant>);
+
+impl Timer {
+    fn from_env() -> Self {
+        Timer(std::env::var_os("KVET_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+
+    fn enabled(&self) -> bool {
+        self.0.is_some()
+    }
+
+    fn phase(&mut self, name: &str) {
+        if let Some(start) = &mut self.0 {
+            eprintln!("kvet timing: {name:<14} {:>8.1} ms", start.elapsed().as_secs_f64() * 1e3);
+            *start = std::time::Instant::now();
+        }
+    }
+}
+
 /// Runs the check.
 pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
+    let mut timer = Timer::from_env();
     let loaded = load_all(&sources, config);
+    timer.phase("load");
     let mut raw: Vec<Finding> = Vec::new();
 
     // Loader problems → findings of the yaml-* / manifest-identity rules.
@@ -117,17 +139,22 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
     // The cross-resource index: one linear pass, then read-only for every thread.
     let index =
         Index::build(&sources, loaded.iter().map(|lf| (lf.documents.as_slice(), lf.resources.as_slice())), config);
+    timer.phase("index");
 
     // Rules × objects, in parallel.
     let active: Vec<&Rule> = pack.rules().iter().filter(|r| r.enabled).collect();
     let units: Vec<(&LoadedFile, &Resource)> =
         loaded.iter().flat_map(|lf| lf.resources.iter().map(move |r| (lf, r))).collect();
     // The rules that apply to each kind, decided once per kind rather than once per object.
-    let mut by_kind: HashMap<&str, Vec<&Rule>> = HashMap::new();
+    let mut by_kind: HashMap<&str, Vec<(usize, &Rule)>> = HashMap::new();
     for (_, r) in &units {
         let kind = r.object.kind.as_str();
-        by_kind.entry(kind).or_insert_with(|| active.iter().copied().filter(|rule| rule.applies_to(kind)).collect());
+        by_kind
+            .entry(kind)
+            .or_insert_with(|| active.iter().copied().enumerate().filter(|(_, rule)| rule.applies_to(kind)).collect());
     }
+    let rule_ns: Option<Vec<std::sync::atomic::AtomicU64>> =
+        timer.enabled().then(|| active.iter().map(|_| std::sync::atomic::AtomicU64::new(0)).collect());
     let mut evaluated: Vec<Finding> = units
         .par_iter()
         .flat_map_iter(|(lf, r)| {
@@ -137,14 +164,34 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
             if doc.flattened {
                 return out;
             }
-            for rule in by_kind.get(r.object.kind.as_str()).map_or(&[][..], Vec::as_slice) {
-                evaluate_rule(rule, file, doc, r, config, &index, &mut out);
+            for (i, rule) in by_kind.get(r.object.kind.as_str()).map_or(&[][..], Vec::as_slice) {
+                match &rule_ns {
+                    None => evaluate_rule(rule, file, doc, r, config, &index, &mut out),
+                    Some(ns) => {
+                        let start = std::time::Instant::now();
+                        evaluate_rule(rule, file, doc, r, config, &index, &mut out);
+                        let spent = start.elapsed().as_nanos() as u64;
+                        ns[*i].fetch_add(spent, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
             }
             out
         })
         .collect();
     raw.append(&mut evaluated);
     crate::schema::drop_shadowed(&mut raw); // a field another rule reports gets no second, schema finding
+    timer.phase("evaluate");
+    if let Some(ns) = &rule_ns {
+        let mut per_rule: Vec<(u64, &str)> = ns
+            .iter()
+            .zip(&active)
+            .map(|(n, r)| (n.load(std::sync::atomic::Ordering::Relaxed), r.id.as_str()))
+            .collect();
+        per_rule.sort_unstable_by(|a, b| b.cmp(a));
+        for (n, id) in per_rule.iter().take(15) {
+            eprintln!("kvet timing:   rule {id:<34} {:>8.1} ms", *n as f64 / 1e6);
+        }
+    }
 
     // Suppression.
     let directives: Vec<suppress::Directives> = sources.iter().map(|(_, f)| suppress::scan(f)).collect();
@@ -235,6 +282,7 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         suppressed,
     };
     drop(index);
+    timer.phase("suppress+sort");
     // Freeing millions of small nodes is measurable; let a worker do it while the report is rendered.
     rayon::spawn(move || drop(loaded));
     Report { sources, findings, summary }
