@@ -9,7 +9,7 @@ use crate::index::{Entry, Index, Origin};
 use crate::quantity::Quantity;
 use crate::yaml::PathElem;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// The legacy class annotation (still honoured by the binder when `storageClassName` is absent).
 pub const LEGACY_CLASS_ANNOTATION: &str = "volume.beta.kubernetes.io/storage-class";
@@ -519,6 +519,108 @@ pub struct Binding {
     pub by_claim_ref: HashMap<String, Vec<usize>>,
     /// Volumes (known content) without a class, in set order.
     pub classless_volumes: Vec<usize>,
+    /// `classless_volumes` indexed for [`Binding::first_classless_fit`].
+    classless: ClasslessIndex,
+}
+
+/// The class-less volumes indexed for [`Binding::first_classless_fit`]: grouped by shape (`volumeMode`,
+/// access-mode set, reserved by a `claimRef` or not), each group by capacity with the earliest volume (in set
+/// order) of every capacity suffix.
+#[derive(Debug, Default)]
+struct ClasslessIndex {
+    groups: Vec<ClasslessGroup>,
+    /// `claimRef` (namespace, name), absent fields as `""` → positions in `classless_volumes` it reserves.
+    reserved_for: HashMap<(String, String), Vec<usize>>,
+    /// Volume name → positions in `classless_volumes`.
+    by_name: HashMap<String, Vec<usize>>,
+}
+
+#[derive(Debug)]
+struct ClasslessGroup {
+    mode: String,
+    access: Vec<String>,
+    reserved: bool,
+    /// (capacity, position in `classless_volumes`), sorted.
+    by_cap: Vec<(Quantity, usize)>,
+    /// `first_from[i]`: the lowest position in `by_cap[i..]`.
+    first_from: Vec<usize>,
+}
+
+impl ClasslessIndex {
+    fn build(index: &Index<'_>, volumes: &[usize]) -> Self {
+        let mut ix = ClasslessIndex::default();
+        let mut by_shape: HashMap<(&str, Vec<&str>, bool), usize> = HashMap::new();
+        for (pos, &vi) in volumes.iter().enumerate() {
+            let v = index.entry(vi);
+            let Some((cap, _)) = capacity(v.value) else { continue };
+            let reserved = claim_ref(v.value);
+            if let Some((ns, name)) = reserved {
+                ix.reserved_for.entry((ns.to_owned(), name.to_owned())).or_default().push(pos);
+            }
+            ix.by_name.entry(v.name.to_string()).or_default().push(pos);
+            let mut access = access_modes(v.value);
+            access.sort_unstable();
+            let mode = volume_mode(v.value);
+            let groups = &mut ix.groups;
+            let gi = *by_shape.entry((mode, access.clone(), reserved.is_some())).or_insert_with(|| {
+                groups.push(ClasslessGroup {
+                    mode: mode.to_owned(),
+                    access: access.iter().map(|m| (*m).to_owned()).collect(),
+                    reserved: reserved.is_some(),
+                    by_cap: Vec::new(),
+                    first_from: Vec::new(),
+                });
+                groups.len() - 1
+            });
+            ix.groups[gi].by_cap.push((cap, pos));
+        }
+        for g in &mut ix.groups {
+            g.by_cap.sort_unstable();
+            g.first_from = vec![0; g.by_cap.len()];
+            let mut first = usize::MAX;
+            for (i, &(_, pos)) in g.by_cap.iter().enumerate().rev() {
+                first = first.min(pos);
+                g.first_from[i] = first;
+            }
+        }
+        ix
+    }
+}
+
+impl Binding {
+    /// The first class-less volume (in set order, of [`Binding::classless_volumes`]) that the claim would take if
+    /// its class were `""`: `compare(claim, volume, Some(""), true)` is empty, i.e. criteria (2)–(7) hold.
+    ///
+    /// Without a selector, only a volume reserved for the claim, a volume of its `volumeName`, or — when it names
+    /// none — the earliest volume at or above the request in a group of matching modes that no `claimRef`
+    /// reserves can be the first fit; those few are compared. A claim with a selector is compared with every
+    /// class-less volume in order.
+    pub fn first_classless_fit(&self, index: &Index<'_>, claim: &Entry<'_>) -> Option<usize> {
+        let fits = |pos: usize| compare(claim, index.entry(self.classless_volumes[pos]), Some(""), true).is_empty();
+        let request = storage_request(claim.value).filter(|_| claim.value.pointer("/spec/selector").is_none());
+        let Some((request, _)) = request else {
+            return (0..self.classless_volumes.len()).find(|pos| fits(*pos)).map(|pos| self.classless_volumes[pos]);
+        };
+        let ix = &self.classless;
+        let mut candidates: Vec<usize> = Vec::new();
+        let key = (claim.namespace.to_owned(), claim.name.to_string());
+        candidates.extend(ix.reserved_for.get(&key).into_iter().flatten());
+        match claim.value.pointer("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+            Some(vn) => candidates.extend(ix.by_name.get(vn).into_iter().flatten()),
+            None => {
+                let (mode, modes) = (volume_mode(claim.value), access_modes(claim.value));
+                for g in &ix.groups {
+                    if g.reserved || g.mode != mode || !modes.iter().all(|m| g.access.iter().any(|a| a == m)) {
+                        continue;
+                    }
+                    let start = g.by_cap.partition_point(|(cap, _)| *cap < request);
+                    candidates.extend(g.first_from.get(start));
+                }
+            }
+        }
+        candidates.sort_unstable();
+        candidates.into_iter().find(|pos| fits(*pos)).map(|pos| self.classless_volumes[pos])
+    }
 }
 
 /// The binding result of the run (computed on first use).
@@ -572,6 +674,7 @@ pub fn simulate(index: &Index<'_>) -> Binding {
         }
     }
     b.classless_volumes = buckets.get("").cloned().unwrap_or_default();
+    b.classless = ClasslessIndex::build(index, &b.classless_volumes);
 
     // Claims of the set (manifests and StatefulSet templates), in set order.
     let mut claims: Vec<(usize, StaticReason)> = Vec::new();
@@ -606,15 +709,7 @@ pub fn simulate(index: &Index<'_>) -> Binding {
         _ => u8::MAX,
     };
     let fits = |ci: usize, vi: usize| mask(ci, vi) == 0;
-    // Each class bucket sorted by (capacity, set order), for the smallest fitting volume.
-    let sorted: HashMap<&str, Vec<(Quantity, usize)>> = buckets
-        .iter()
-        .map(|(k, vs)| {
-            let mut v: Vec<(Quantity, usize)> = vs.iter().filter_map(|vi| Some((*caps.get(vi)?, *vi))).collect();
-            v.sort_unstable();
-            (*k, v)
-        })
-        .collect();
+    let mut pools = Pools::build(index, &all_volumes, &caps);
 
     // Pre-bound pairs first: claims naming a volume, then volumes reserving a claim.
     for (ci, _) in &claims {
@@ -646,24 +741,15 @@ pub fn simulate(index: &Index<'_>) -> Binding {
         }
     }
     // Then the smallest fitting free volume per claim, in set order (ties: set order).
+    pools.free_all_but(&taken);
     for (ci, _) in &claims {
         if bound.contains_key(ci) {
             continue;
         }
-        let c = index.entry(*ci);
         let Some(&request) = requests.get(ci) else { continue };
-        let mut best: Option<(Quantity, usize)> = None;
-        for bucket in candidate_buckets(&sorted, c.value, default_class) {
-            // The first fitting free volume at or above the request is the smallest of this bucket.
-            let start = bucket.partition_point(|(cap, _)| *cap < request);
-            let found = bucket[start..].iter().find(|(_, vi)| !taken.contains_key(vi) && fits(*ci, *vi));
-            if let Some(&(cap, vi)) = found {
-                if best.is_none_or(|b| (cap, vi) < b) {
-                    best = Some((cap, vi));
-                }
-            }
-        }
-        if let Some((_, vi)) = best {
+        let free_fit = |vi: usize| !taken.contains_key(&vi) && fits(*ci, vi);
+        if let Some(vi) = pools.smallest_fit(index.entry(*ci), request, default_class, &caps, &free_fit) {
+            pools.take(vi, &caps);
             taken.insert(vi, *ci);
             bound.insert(*ci, vi);
         }
@@ -687,7 +773,7 @@ pub fn simulate(index: &Index<'_>) -> Binding {
         } else if !unknown_volumes.is_empty() {
             continue; // a volume declared only by name may satisfy it
         }
-        let closest = closest(index, &buckets, &all_volumes, &taken, ci, default_class, &mask);
+        let closest = pools.closest(index, &taken, ci, requests.get(&ci).copied(), default_class, &mask);
         b.claims.insert(ci, Outcome::Unbound { reason, closest });
     }
     b.volumes = taken;
@@ -750,35 +836,220 @@ fn candidate_buckets<'b, T>(
     }
 }
 
-/// The closest candidate of a left-over claim: among the volumes of its class when there are any, else among
-/// all volumes; fewest failed criteria, ties by name (then set order).
-fn closest(
-    index: &Index<'_>,
-    buckets: &HashMap<&str, Vec<usize>>,
-    all_volumes: &[usize],
-    taken: &HashMap<usize, usize>,
-    ci: usize,
-    default_class: Option<&str>,
-    mask: &dyn Fn(usize, usize) -> u8,
-) -> Option<Candidate> {
-    let c = index.entry(ci);
-    let in_class: Vec<usize> =
-        candidate_buckets(buckets, c.value, default_class).into_iter().flatten().copied().collect();
-    let pool: &[usize] = if in_class.is_empty() { all_volumes } else { &in_class };
-    let mut best: Option<(u32, usize)> = None;
-    for &vi in pool {
-        let failed = mask(ci, vi).count_ones();
-        let better = best.is_none_or(|(bf, bi)| (failed, &index.entry(vi).name, vi) < (bf, &index.entry(bi).name, bi));
-        if better {
-            best = Some((failed, vi));
+/// The volumes of the simulation, indexed for the two searches made per claim: the smallest fitting free volume
+/// (a range query on capacity) and the closest candidate of a left-over claim (a few lookups per group).
+///
+/// Volumes are grouped by shape: class, `volumeMode`, access-mode set, and whether a `claimRef` reserves them.
+/// For a given claim, the volumes of one group fail the same criteria among (1)–(3) and, unless the volume is
+/// reserved for this very claim, (5); beyond that they differ only in selector (4), volumeName (6) and
+/// capacity (7).
+#[derive(Default)]
+struct Pools<'i> {
+    groups: Vec<Group<'i>>,
+    /// Class → its groups, in order of first appearance.
+    by_class: HashMap<&'i str, Vec<usize>>,
+    /// Volume entry → its group.
+    group_of: HashMap<usize, usize>,
+    /// Volume entry → its position in (name, set order): the tie-break of the closest candidate.
+    rank: HashMap<usize, usize>,
+    /// `claimRef` (namespace, name), absent fields as `""` → the volumes it reserves, in set order.
+    reserved_for: HashMap<(&'i str, &'i str), Vec<usize>>,
+    /// Volume name → the volumes of that name, in set order.
+    by_name: HashMap<&'i str, Vec<usize>>,
+}
+
+struct Group<'i> {
+    mode: &'i str,
+    /// String entries of `spec.accessModes`, sorted, deduplicated.
+    access: Vec<&'i str>,
+    /// Some `claimRef` reserves the volumes: they only fit the claim it names.
+    reserved: bool,
+    /// Every volume of the group by (capacity, set order).
+    by_cap: Vec<(Quantity, usize)>,
+    /// `best_from[i]`: the volume of lowest rank in `by_cap[i..]`.
+    best_from: Vec<usize>,
+    /// The volumes not yet bound, by (capacity, set order); only for groups that are not reserved.
+    free: BTreeSet<(Quantity, usize)>,
+}
+
+/// The `claimRef` of a volume when it is a mapping: (namespace, name), absent fields as `""`.
+fn claim_ref(volume: &Value) -> Option<(&str, &str)> {
+    let cr = volume.pointer("/spec/claimRef").filter(|r| r.is_object())?;
+    let field = |k: &str| cr.get(k).and_then(Value::as_str).unwrap_or("");
+    Some((field("namespace"), field("name")))
+}
+
+impl<'i> Pools<'i> {
+    /// Indexes `volumes` (each with a parsed capacity in `caps`).
+    fn build(index: &'i Index<'_>, volumes: &[usize], caps: &HashMap<usize, Quantity>) -> Self {
+        let mut p = Pools::default();
+        let mut by_shape: HashMap<(&str, &str, Vec<&str>, bool), usize> = HashMap::new();
+        let mut ranked: Vec<usize> = Vec::with_capacity(volumes.len());
+        for &vi in volumes {
+            let Some(&cap) = caps.get(&vi) else { continue };
+            let v = index.entry(vi);
+            let reserved = claim_ref(v.value);
+            if let Some(key) = reserved {
+                p.reserved_for.entry(key).or_default().push(vi);
+            }
+            p.by_name.entry(v.name.as_ref()).or_default().push(vi);
+            let mut access = access_modes(v.value);
+            access.sort_unstable();
+            let (class, mode) = (volume_class(v.value), volume_mode(v.value));
+            let groups = &mut p.groups;
+            let gi = *by_shape.entry((class, mode, access.clone(), reserved.is_some())).or_insert_with(|| {
+                groups.push(Group {
+                    mode,
+                    access,
+                    reserved: reserved.is_some(),
+                    by_cap: Vec::new(),
+                    best_from: Vec::new(),
+                    free: BTreeSet::new(),
+                });
+                p.by_class.entry(class).or_default().push(groups.len() - 1);
+                groups.len() - 1
+            });
+            p.groups[gi].by_cap.push((cap, vi));
+            p.group_of.insert(vi, gi);
+            ranked.push(vi);
+        }
+        ranked.sort_unstable_by(|a, b| (&index.entry(*a).name, a).cmp(&(&index.entry(*b).name, b)));
+        p.rank = ranked.iter().enumerate().map(|(r, vi)| (*vi, r)).collect();
+        for g in &mut p.groups {
+            g.by_cap.sort_unstable();
+            let mut best_from = vec![0; g.by_cap.len()];
+            let mut best: Option<usize> = None;
+            for (i, &(_, vi)) in g.by_cap.iter().enumerate().rev() {
+                let b = best.filter(|b| p.rank[b] < p.rank[&vi]).unwrap_or(vi);
+                best = Some(b);
+                best_from[i] = b;
+            }
+            g.best_from = best_from;
+        }
+        p
+    }
+
+    /// Fills the free sets with the volumes of the groups that are not reserved, except those already `taken`.
+    fn free_all_but(&mut self, taken: &HashMap<usize, usize>) {
+        for g in self.groups.iter_mut().filter(|g| !g.reserved) {
+            g.free = g.by_cap.iter().filter(|(_, vi)| !taken.contains_key(vi)).copied().collect();
         }
     }
-    // Messages only for the winner.
-    best.map(|(_, vi)| Candidate {
-        volume: vi,
-        failures: compare(c, index.entry(vi), default_class, false),
-        taken_by: taken.get(&vi).copied(),
-    })
+
+    /// Marks a volume bound.
+    fn take(&mut self, vi: usize, caps: &HashMap<usize, Quantity>) {
+        if let (Some(&gi), Some(&cap)) = (self.group_of.get(&vi), caps.get(&vi)) {
+            self.groups[gi].free.remove(&(cap, vi));
+        }
+    }
+
+    /// The smallest volume, by (capacity, set order), for which `free_fit` holds (free and every criterion met)
+    /// among those the claim can bind from. Only a volume reserved for the claim, a volume of the claim's
+    /// `volumeName`, or a free volume of a group of matching modes at or above the request can fit, so only
+    /// those are tested.
+    fn smallest_fit(
+        &self,
+        claim: &Entry<'_>,
+        request: Quantity,
+        default_class: Option<&str>,
+        caps: &HashMap<usize, Quantity>,
+        free_fit: &dyn Fn(usize) -> bool,
+    ) -> Option<usize> {
+        let mut best: Option<(Quantity, usize)> = None;
+        let mut consider = |cap: Quantity, vi: usize| {
+            if best.is_none_or(|b| (cap, vi) < b) && free_fit(vi) {
+                best = Some((cap, vi));
+            }
+        };
+        let mine = self.reserved_for.get(&(claim.namespace, claim.name.as_ref()));
+        for &vi in mine.into_iter().flatten() {
+            if let Some(&cap) = caps.get(&vi) {
+                consider(cap, vi);
+            }
+        }
+        if let Some(vn) = claim.value.pointer("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+            for &vi in self.by_name.get(vn).into_iter().flatten() {
+                if let Some(&cap) = caps.get(&vi) {
+                    consider(cap, vi);
+                }
+            }
+            return best.map(|(_, vi)| vi);
+        }
+        let (mode, modes) = (volume_mode(claim.value), access_modes(claim.value));
+        for groups in candidate_buckets(&self.by_class, claim.value, default_class) {
+            for g in groups.iter().map(|gi| &self.groups[*gi]) {
+                if g.reserved || g.mode != mode || !modes.iter().all(|m| g.access.contains(m)) {
+                    continue;
+                }
+                // The first one that fits is the smallest of the group (only the selector may still fail).
+                if let Some(&(cap, vi)) = g.free.range((request, 0)..).find(|(_, vi)| free_fit(*vi)) {
+                    consider(cap, vi);
+                }
+            }
+        }
+        best.map(|(_, vi)| vi)
+    }
+
+    /// The closest candidate of a left-over claim: among the volumes of its class when there are any, else among
+    /// all volumes; fewest failed criteria, ties by name (then set order).
+    ///
+    /// Without a selector on the claim, the volumes of a group that are neither reserved for the claim nor named
+    /// by its `volumeName` fail the same number of criteria except for capacity; the best of them is the
+    /// lowest-ranked volume at or above the request, else the lowest-ranked of the group. Those two per group and
+    /// the few special volumes contain the winner (a special volume fails no more than the others of its group).
+    /// A claim with a selector compares every volume of the pool.
+    #[allow(clippy::too_many_arguments)]
+    fn closest(
+        &self,
+        index: &Index<'_>,
+        taken: &HashMap<usize, usize>,
+        ci: usize,
+        request: Option<Quantity>,
+        default_class: Option<&str>,
+        mask: &dyn Fn(usize, usize) -> u8,
+    ) -> Option<Candidate> {
+        let c = index.entry(ci);
+        let mut pool: Vec<usize> =
+            candidate_buckets(&self.by_class, c.value, default_class).into_iter().flatten().copied().collect();
+        if pool.is_empty() {
+            pool = (0..self.groups.len()).collect();
+        }
+        let mut best: Option<(u32, usize, usize)> = None; // (failed, rank, volume)
+        let mut consider = |vi: usize| {
+            let key = (mask(ci, vi).count_ones(), self.rank[&vi]);
+            if best.is_none_or(|(f, r, _)| key < (f, r)) {
+                best = Some((key.0, key.1, vi));
+            }
+        };
+        let request = request.filter(|_| c.value.pointer("/spec/selector").is_none());
+        if let Some(request) = request {
+            let mut in_pool = vec![false; self.groups.len()];
+            for &gi in &pool {
+                in_pool[gi] = true;
+                let g = &self.groups[gi];
+                let start = g.by_cap.partition_point(|(cap, _)| *cap < request);
+                g.best_from.get(start).into_iter().chain(g.best_from.first()).for_each(|vi| consider(*vi));
+            }
+            let mine = self.reserved_for.get(&(c.namespace, c.name.as_ref()));
+            let vn = c.value.pointer("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty());
+            let named = vn.and_then(|vn| self.by_name.get(vn));
+            for &vi in mine.into_iter().chain(named).flatten() {
+                if self.group_of.get(&vi).is_some_and(|gi| in_pool[*gi]) {
+                    consider(vi);
+                }
+            }
+        } else {
+            for &gi in &pool {
+                self.groups[gi].by_cap.iter().for_each(|(_, vi)| consider(*vi));
+            }
+        }
+        // Messages only for the winner.
+        best.map(|(_, _, vi)| Candidate {
+            volume: vi,
+            failures: compare(c, index.entry(vi), default_class, false),
+            taken_by: taken.get(&vi).copied(),
+        })
+    }
 }
 
 /// The index of the `volumeClaimTemplates` entry a synthesized claim comes from.
@@ -983,5 +1254,277 @@ mod tests {
         let text = unset.to_owned() + &pv("v", "1Gi", "");
         let got = run(&text);
         assert!(got[0].1.starts_with("closest v: claim has no storageClassName"), "{got:?}");
+    }
+
+    /// A PersistentVolume of class `''` with the given access modes and extra spec fields.
+    fn pv_with(name: &str, size: &str, access: &str, extra: &str, labels: &str) -> String {
+        format!(
+            "apiVersion: v1\nkind: PersistentVolume\nmetadata: {{name: {name}, labels: {{{labels}}}}}\n\
+             spec: {{capacity: {{storage: {size}}}, accessModes: [{access}], storageClassName: ''{extra}}}\n---\n"
+        )
+    }
+
+    #[test]
+    fn ties_in_capacity_go_by_set_order_and_closest_ties_by_name() {
+        // Equal capacities: the first volume of the set is taken, not the first by name.
+        let text = pv("b", "1Gi", "") + &pv("a", "1Gi", "") + &pvc("c1", "1Gi", "");
+        assert_eq!(run(&text), [("c1".into(), "bound b".into())]);
+        let text = pv("b", "1Gi", "") + &pv("a", "1Gi", "") + &pvc("c1", "1Gi", "") + &pvc("c2", "1Gi", "");
+        assert_eq!(run(&text), [("c1".into(), "bound b".into()), ("c2".into(), "bound a".into())]);
+        // Three claims, two volumes: the left-over one's closest candidate (both match, both taken) is the first
+        // by name.
+        let text = pv("b", "1Gi", "")
+            + &pv("a", "1Gi", "")
+            + &pvc("c1", "1Gi", "")
+            + &pvc("c2", "1Gi", "")
+            + &pvc("c3", "1Gi", "");
+        assert_eq!(run(&text)[2], ("c3".into(), "closest a: ".into()));
+    }
+
+    #[test]
+    fn taken_volumes_leave_the_pool() {
+        // c1 takes the smallest; c2 the next fitting one; c3 fits only the largest, which is left.
+        let text = pv("v1", "1Gi", "")
+            + &pv("v2", "2Gi", "")
+            + &pv("v5", "5Gi", "")
+            + &pvc("c1", "1Gi", "")
+            + &pvc("c2", "1Gi", "")
+            + &pvc("c3", "3Gi", "")
+            + &pvc("c4", "1Gi", "");
+        assert_eq!(
+            run(&text),
+            [
+                ("c1".into(), "bound v1".into()),
+                ("c2".into(), "bound v2".into()),
+                ("c3".into(), "bound v5".into()),
+                ("c4".into(), "closest v1: ".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn volumes_reserved_for_another_claim_are_not_offered() {
+        let other = ", claimRef: {namespace: default, name: elsewhere}";
+        // The reserved small volume is skipped; the larger open one is taken.
+        let text = pv("r", "1Gi", other) + &pv("open", "5Gi", "") + &pvc("c", "1Gi", "");
+        assert_eq!(run(&text), [("c".into(), "bound open".into())]);
+        // With only reserved volumes, the closest candidate says so.
+        let text = pv("r", "1Gi", other) + &pvc("c", "1Gi", "");
+        assert_eq!(
+            run(&text),
+            [("c".into(), "closest r: PV is reserved for claim default/elsewhere by claimRef".into())]
+        );
+        // A volume reserved for the claim beats an open one of the same size later in the set only by set order;
+        // the claimRef phase gives it to its claim first.
+        let mine = ", claimRef: {namespace: default, name: c}";
+        let text = pv("open", "1Gi", "") + &pv("mine", "1Gi", mine) + &pvc("c", "1Gi", "") + &pvc("d", "1Gi", "");
+        assert_eq!(run(&text), [("c".into(), "bound mine".into()), ("d".into(), "bound open".into())]);
+        // A reserved volume that is too small for its claim stays the closest candidate of that claim: it fails
+        // one criterion where the open volume fails two.
+        let text = pv("mine", "1Gi", mine) + &pv("block", "1Mi", ", volumeMode: Block") + &pvc("c", "5Gi", "");
+        let want = "closest mine: 1Gi = 1,073,741,824 bytes < requested 5Gi = 5,368,709,120 bytes";
+        assert_eq!(run(&text), [("c".into(), want.into())]);
+    }
+
+    #[test]
+    fn selectors_filter_volumes() {
+        let sel = ", selector: {matchLabels: {tier: db}}";
+        let text = pv_with("small", "1Gi", "ReadWriteOnce", "", "")
+            + &pv_with("big", "5Gi", "ReadWriteOnce", "", "tier: db")
+            + &pvc("c", "1Gi", sel);
+        assert_eq!(run(&text), [("c".into(), "bound big".into())]);
+        // No labelled volume: the closest is the first by name among those failing the fewest criteria.
+        let text = pv_with("b", "1Gi", "ReadWriteOnce", "", "tier: web")
+            + &pv_with("a", "1Mi", "ReadWriteOnce", "", "")
+            + &pvc("c", "1Gi", sel);
+        assert_eq!(run(&text), [("c".into(), "closest b: matchLabels tier=db, PV has \"web\"".into())]);
+    }
+
+    #[test]
+    fn mode_mismatches_in_the_closest_candidate() {
+        // Each fails one criterion: the first by name wins and names its criterion.
+        let text = pv_with("c-small", "1Mi", "ReadWriteOnce", "", "")
+            + &pv_with("b-rox", "1Gi", "ReadOnlyMany", "", "")
+            + &pv_with("a-block", "1Gi", "ReadWriteOnce", ", volumeMode: Block", "")
+            + &pvc("c", "1Gi", "");
+        assert_eq!(run(&text), [("c".into(), "closest a-block: claim Filesystem (default), PV Block".into())]);
+        let text = pv_with("c-small", "1Mi", "ReadWriteOnce", "", "")
+            + &pv_with("b-rox", "1Gi", "ReadOnlyMany", "", "")
+            + &pvc("c", "1Gi", "");
+        assert_eq!(
+            run(&text),
+            [("c".into(), "closest b-rox: claim requests ReadWriteOnce, PV offers ReadOnlyMany".into())]
+        );
+        // A matching volume taken by another claim (no failure) beats volumes that fail one criterion.
+        let text = pv_with("z-taken", "1Gi", "ReadWriteOnce", "", "")
+            + &pv_with("a-block", "1Gi", "ReadWriteOnce", ", volumeMode: Block", "")
+            + &pv_with("b-rox", "9Gi", "ReadOnlyMany", "", "")
+            + &pvc("c1", "1Gi", "")
+            + &pvc("c2", "1Gi", "");
+        assert_eq!(run(&text), [("c1".into(), "bound z-taken".into()), ("c2".into(), "closest z-taken: ".into())]);
+        // A volume offering more access modes than requested fits.
+        let text = pv_with("rw", "1Gi", "ReadWriteMany, ReadWriteOnce", "", "") + &pvc("c", "1Gi", "");
+        assert_eq!(run(&text), [("c".into(), "bound rw".into())]);
+    }
+
+    /// Loads `text` and runs `f` on its index.
+    fn with_index<R>(text: &str, f: impl FnOnce(&Index<'_>) -> R) -> R {
+        let config = Config::default();
+        let (sources, files) = load(text);
+        let index = Index::build(&sources, files.iter().map(|(d, r)| (d.as_slice(), r.as_slice())), &config);
+        f(&index)
+    }
+
+    #[test]
+    fn first_classless_fit_is_the_first_in_set_order() {
+        let unset = |name: &str, size: &str, extra: &str| {
+            format!(
+                "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: {name}}}\nspec: {{accessModes: \
+                 [ReadWriteOnce], resources: {{requests: {{storage: {size}}}}}{extra}}}\n---\n"
+            )
+        };
+        let other = ", claimRef: {namespace: default, name: elsewhere}";
+        let text = pv("reserved", "9Gi", other)
+            + &pv("small", "1Mi", "")
+            + &pv("big", "10Gi", "")
+            + &pv("fit", "1Gi", "")
+            + &pv_with("rwx", "1Gi", "ReadWriteMany", "", "tier: db")
+            + &unset("c", "1Gi", "")
+            + &unset("sel", "1Gi", ", selector: {matchLabels: {tier: db}}")
+            + &unset("named", "1Gi", ", volumeName: fit")
+            + &unset("huge", "1Ti", "")
+            + &unset("elsewhere", "2Gi", "");
+        with_index(&text, |index| {
+            let b = simulate(index);
+            let fit = |name: &str| {
+                let (_, c) = index.of_kind(CLAIM).find(|(_, c)| c.name == name).unwrap();
+                b.first_classless_fit(index, c).map(|v| index.entry(v).name.to_string())
+            };
+            assert_eq!(fit("c").as_deref(), Some("big")); // set order, not the smallest
+            assert_eq!(fit("sel"), None); // rwx is labelled but offers no ReadWriteOnce
+            assert_eq!(fit("named").as_deref(), Some("fit"));
+            assert_eq!(fit("huge"), None);
+            assert_eq!(fit("elsewhere").as_deref(), Some("reserved")); // reserved for it, first in set order
+        });
+    }
+
+    /// A small deterministic generator (no dependency).
+    struct Lcg(u64);
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+        fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+            xs[self.below(xs.len() as u64) as usize]
+        }
+    }
+
+    /// Random sets: the indexed searches give what a full scan gives (closest candidate, first class-less fit,
+    /// and every claim bound to the smallest fitting volume left free by the claims before it).
+    #[test]
+    fn indexed_searches_equal_full_scans() {
+        let mut rng = Lcg(7);
+        for round in 0..300 {
+            let mut text = String::new();
+            let claim_names = ["c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7"];
+            for _ in 0..rng.below(12) {
+                let name = format!("v{}", rng.below(8)); // duplicate names on purpose
+                let size = rng.pick(&["1Gi", "1Gi", "2Gi", "1024Mi", "5Gi", "1Mi"]);
+                let access =
+                    rng.pick(&["ReadWriteOnce", "ReadWriteMany", "ReadWriteOnce, ReadOnlyMany", "ReadOnlyMany"]);
+                let class = rng.pick(&["", "", "fast", "slow"]);
+                let mut extra = format!(", storageClassName: '{class}'");
+                if rng.below(4) == 0 {
+                    extra += ", volumeMode: Block";
+                }
+                if rng.below(3) == 0 {
+                    extra += &format!(", claimRef: {{namespace: default, name: {}}}", rng.pick(&claim_names));
+                }
+                let labels = rng.pick(&["", "tier: db", "tier: web"]);
+                text += &format!(
+                    "apiVersion: v1\nkind: PersistentVolume\nmetadata: {{name: {name}, labels: {{{labels}}}}}\n\
+                     spec: {{capacity: {{storage: {size}}}, accessModes: [{access}]{extra}}}\n---\n"
+                );
+            }
+            if rng.below(2) == 0 {
+                text += "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: fast, annotations: \
+                         {storageclass.kubernetes.io/is-default-class: 'true'}}\nprovisioner: kubernetes.io/no-provisioner\n---\n";
+            }
+            for name in claim_names.iter().take(rng.below(9) as usize) {
+                let size = rng.pick(&["1Gi", "2Gi", "1Mi", "3Gi"]);
+                let access = rng.pick(&["ReadWriteOnce", "ReadWriteMany", "ReadOnlyMany"]);
+                let mut extra = String::new();
+                match rng.below(4) {
+                    0 => {}
+                    1 => extra += ", storageClassName: fast",
+                    _ => extra += ", storageClassName: ''",
+                }
+                if rng.below(4) == 0 {
+                    extra += ", volumeMode: Block";
+                }
+                if rng.below(5) == 0 {
+                    extra += ", selector: {matchLabels: {tier: db}}";
+                }
+                if rng.below(6) == 0 {
+                    extra += &format!(", volumeName: v{}", rng.below(8));
+                }
+                text += &format!(
+                    "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {{name: {name}}}\n\
+                     spec: {{accessModes: [{access}], resources: {{requests: {{storage: {size}}}}}{extra}}}\n---\n"
+                );
+            }
+            with_index(&text, |index| check_against_scans(index, round));
+        }
+    }
+
+    fn check_against_scans(index: &Index<'_>, round: usize) {
+        let b = simulate(index);
+        let dc = b.default_class.as_deref();
+        let volumes: Vec<usize> = index
+            .of_kind(VOLUME)
+            .filter(|(_, v)| v.content_known && capacity(v.value).is_some())
+            .map(|(i, _)| i)
+            .collect();
+        let name = |i: usize| index.entry(i).name.to_string();
+        for (ci, c) in index.of_kind(CLAIM) {
+            // First class-less fit.
+            if storage_request(c.value).is_some() {
+                let want = b
+                    .classless_volumes
+                    .iter()
+                    .find(|v| compare(c, index.entry(**v), Some(""), true).is_empty())
+                    .copied();
+                assert_eq!(b.first_classless_fit(index, c), want, "round {round}, claim {}", c.name);
+            }
+            let Some(outcome) = b.claims.get(&ci) else { continue };
+            let in_class = |v: usize| match effective_class(c.value, dc) {
+                Some(class) => volume_class(index.entry(v).value) == class,
+                None => !volume_class(index.entry(v).value).is_empty(),
+            };
+            let mut pool: Vec<usize> = volumes.iter().copied().filter(|v| in_class(*v)).collect();
+            if pool.is_empty() {
+                pool = volumes.clone();
+            }
+            match outcome {
+                Outcome::Unbound { closest, .. } => {
+                    let want = pool.iter().copied().min_by(|a, b| {
+                        let key = |v: usize| (compare(c, index.entry(v), dc, false).len(), name(v), v);
+                        key(*a).cmp(&key(*b))
+                    });
+                    assert_eq!(closest.as_ref().map(|c| c.volume), want, "round {round}, claim {}", c.name);
+                    // Nothing free fits it.
+                    let free_fit = pool
+                        .iter()
+                        .find(|v| !b.volumes.contains_key(v) && compare(c, index.entry(**v), dc, true).is_empty());
+                    assert_eq!(free_fit, None, "round {round}, claim {}", c.name);
+                }
+                Outcome::Bound(v) => {
+                    assert!(compare(c, index.entry(*v), dc, true).is_empty(), "round {round}");
+                    assert_eq!(b.volumes.get(v), Some(&ci), "round {round}");
+                }
+                Outcome::Prebound => {}
+            }
+        }
     }
 }

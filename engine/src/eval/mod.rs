@@ -71,9 +71,12 @@ pub fn parse_only(sources: SourceMap, config: &Config) -> Report {
     Report { sources, findings: Vec::new(), summary }
 }
 
-/// Phase timings on stderr when `KVET_TIMINGS` is set (for profiling; see docs/benchmarks.md).
+/// Phase timings on stderr when `KVET_TIMINGS` is set (for profiling; see docs/benchmarks.md). The only
+/// place the engine prints: a developer's switch, never part of a report.
+#[allow(clippy::print_stderr)]
 struct Timer(Option<std::time::Instant>);
 
+#[allow(clippy::print_stderr)]
 impl Timer {
     fn from_env() -> Self {
         Timer(std::env::var_os("KVET_TIMINGS").map(|_| std::time::Instant::now()))
@@ -137,7 +140,7 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
     }
 
     // The cross-resource index: one linear pass, then read-only for every thread.
-    let index =
+    let mut index =
         Index::build(&sources, loaded.iter().map(|lf| (lf.documents.as_slice(), lf.resources.as_slice())), config);
     timer.phase("index");
 
@@ -146,12 +149,21 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
     let units: Vec<(&LoadedFile, &Resource)> =
         loaded.iter().flat_map(|lf| lf.resources.iter().map(move |r| (lf, r))).collect();
     // The rules that apply to each kind, decided once per kind rather than once per object.
-    let mut by_kind: HashMap<&str, Vec<(usize, &Rule)>> = HashMap::new();
+    let mut by_kind: HashMap<&str, Vec<KindRule<'_>>> = HashMap::new();
     for (_, r) in &units {
         let kind = r.object.kind.as_str();
-        by_kind
-            .entry(kind)
-            .or_insert_with(|| active.iter().copied().enumerate().filter(|(_, rule)| rule.applies_to(kind)).collect());
+        by_kind.entry(kind).or_insert_with(|| {
+            active
+                .iter()
+                .copied()
+                .enumerate()
+                .filter_map(|(i, rule)| {
+                    let cases: Vec<usize> =
+                        rule.cases.iter().enumerate().filter(|(_, c)| c.applies_to(kind)).map(|(ci, _)| ci).collect();
+                    (!cases.is_empty()).then_some((i, rule, cases))
+                })
+                .collect()
+        });
     }
     let rule_ns: Option<Vec<std::sync::atomic::AtomicU64>> =
         timer.enabled().then(|| active.iter().map(|_| std::sync::atomic::AtomicU64::new(0)).collect());
@@ -164,12 +176,12 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
             if doc.flattened {
                 return out;
             }
-            for (i, rule) in by_kind.get(r.object.kind.as_str()).map_or(&[][..], Vec::as_slice) {
+            for (i, rule, cases) in by_kind.get(r.object.kind.as_str()).map_or(&[][..], Vec::as_slice) {
                 match &rule_ns {
-                    None => evaluate_rule(rule, file, doc, r, config, &index, &mut out),
+                    None => evaluate_rule(rule, cases, file, doc, r, config, &index, &mut out),
                     Some(ns) => {
                         let start = std::time::Instant::now();
-                        evaluate_rule(rule, file, doc, r, config, &index, &mut out);
+                        evaluate_rule(rule, cases, file, doc, r, config, &index, &mut out);
                         let spent = start.elapsed().as_nanos() as u64;
                         ns[*i].fetch_add(spent, std::sync::atomic::Ordering::Relaxed);
                     }
@@ -181,6 +193,7 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
     raw.append(&mut evaluated);
     crate::schema::drop_shadowed(&mut raw); // a field another rule reports gets no second, schema finding
     timer.phase("evaluate");
+    #[allow(clippy::print_stderr)]
     if let Some(ns) = &rule_ns {
         let mut per_rule: Vec<(u64, &str)> = ns
             .iter()
@@ -193,6 +206,7 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         }
     }
 
+    timer.phase("per-rule report");
     // Suppression.
     let directives: Vec<suppress::Directives> = sources.iter().map(|(_, f)| suppress::scan(f)).collect();
     let mut annotations: HashMap<(FileId, usize, String), Vec<String>> = HashMap::new();
@@ -281,8 +295,12 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         infos: findings.iter().filter(|f| f.severity == Severity::Info).count(),
         suppressed,
     };
-    drop(index);
     timer.phase("suppress+sort");
+    // Compiled schemas and the binding simulation are large; a worker frees them while the report is rendered.
+    let cache = std::mem::take(&mut index.cache);
+    rayon::spawn(move || drop(cache));
+    drop(index);
+    timer.phase("drop index");
     // Freeing millions of small nodes is measurable; let a worker do it while the report is rendered.
     rayon::spawn(move || drop(loaded));
     Report { sources, findings, summary }
@@ -441,8 +459,11 @@ struct Ctx<'a> {
     index: &'a Index<'a>,
 }
 
+/// Evaluates the `cases` (indexes into `rule.cases`: those that apply to the object's kind) of one rule.
+#[allow(clippy::too_many_arguments)]
 fn evaluate_rule<'a>(
     rule: &'a Rule,
+    cases: &[usize],
     file: &'a SourceFile,
     doc: &'a Document,
     resource: &'a Resource,
@@ -453,10 +474,11 @@ fn evaluate_rule<'a>(
     let object = resource.node(doc);
     let ctx = Ctx { rule, file, resource, object, config, index };
     let mut wording_check_ran = false;
-    for case in &rule.cases {
-        if !case.applies_to(&resource.object.kind) {
-            continue;
-        }
+    // Cases of one rule often share their target and `select` (one case per resolved type, say): the roots,
+    // the selected nodes and their scalar views are computed once per rule and object.
+    let mut roots: Vec<(Target, Roots<'a>)> = Vec::new();
+    let mut selections: Vec<(SelectionKey<'a>, Vec<Selected<'a>>)> = Vec::new();
+    for case in cases.iter().map(|i| &rule.cases[*i]) {
         if case.wording_only {
             // A rule-level check runs once; its hits pick among the wording cases.
             if wording_check_ran {
@@ -474,10 +496,62 @@ fn evaluate_rule<'a>(
                 continue;
             }
         }
-        for (root_path, root) in target_roots(case.target, &resource.object.kind, object) {
-            evaluate_case(&ctx, case, &root_path, root, out);
+        let ri = match roots.iter().position(|(t, _)| *t == case.target) {
+            Some(i) => i,
+            None => {
+                roots.push((case.target, target_roots(case.target, &resource.object.kind, object)));
+                roots.len() - 1
+            }
+        };
+        for (k, (root_path, root)) in roots[ri].1.iter().enumerate() {
+            if let Cond::Check(name) = &case.cond {
+                evaluate_check(&ctx, case, name, root_path, *root, out);
+                continue;
+            }
+            let key = (case.target, k, case.select_text.as_str(), case.view);
+            let si = match selections.iter().position(|(k2, _)| *k2 == key) {
+                Some(i) => i,
+                None => {
+                    selections.push((key, select_nodes(&ctx, case, *root)));
+                    selections.len() - 1
+                }
+            };
+            evaluate_case(&ctx, case, root_path, *root, &selections[si].1, out);
         }
     }
+}
+
+/// The roots of one target in an object: (path, node).
+type Roots<'a> = Vec<(Vec<PathElem>, Located<'a>)>;
+/// Which selection: target, root number, `select` text, view.
+type SelectionKey<'a> = (Target, usize, &'a str, View);
+/// A rule that applies to a kind: its number among the active rules, the rule, the cases that apply.
+type KindRule<'r> = (usize, &'r Rule, Vec<usize>);
+
+/// A node chosen by a case's `select`, with its scalar view when the case asks for one.
+struct Selected<'d> {
+    path: Vec<PathElem>,
+    node: Located<'d>,
+    scalar: Option<Value>,
+}
+
+fn select_nodes<'d>(ctx: &Ctx<'_>, case: &Case, root: Located<'d>) -> Vec<Selected<'d>> {
+    let selected: Vec<(Vec<PathElem>, Located<'d>)> = match (&case.simple_select, &case.select) {
+        (_, None) => vec![(Vec::new(), root)],
+        (Some(steps), Some(_)) => crate::pack::select::select(steps, root),
+        (None, Some(path)) => crate::pack::select::select_general(path, root),
+    };
+    selected
+        .into_iter()
+        .map(|(path, node)| {
+            let scalar = if case.view == View::Scalar && !matches!(case.cond, Cond::Require(_)) {
+                scalar_view(ctx.file, node)
+            } else {
+                None
+            };
+            Selected { path, node, scalar }
+        })
+        .collect()
 }
 
 fn scalar_view(file: &SourceFile, node: Located<'_>) -> Option<Value> {
@@ -493,8 +567,15 @@ fn scalar_view(file: &SourceFile, node: Located<'_>) -> Option<Value> {
     }))
 }
 
-fn evaluate_case(ctx: &Ctx<'_>, case: &Case, root_path: &[PathElem], root: Located<'_>, out: &mut Vec<Finding>) {
-    if let Cond::Check(name) = &case.cond {
+fn evaluate_check(
+    ctx: &Ctx<'_>,
+    case: &Case,
+    name: &str,
+    root_path: &[PathElem],
+    root: Located<'_>,
+    out: &mut Vec<Finding>,
+) {
+    {
         let input = checks::CheckInput {
             params: &ctx.rule.params,
             object: ctx.object.value,
@@ -528,23 +609,28 @@ fn evaluate_case(ctx: &Ctx<'_>, case: &Case, root_path: &[PathElem], root: Locat
             finding.related = hit.related;
             out.push(finding);
         }
-        return;
     }
-    let selected: Vec<(Vec<PathElem>, Located<'_>)> = match (&case.simple_select, &case.select) {
-        (_, None) => vec![(Vec::new(), root)],
-        (Some(steps), Some(_)) => crate::pack::select::select(steps, root),
-        (None, Some(path)) => crate::pack::select::select_general(path, root),
-    };
+}
+
+fn evaluate_case(
+    ctx: &Ctx<'_>,
+    case: &Case,
+    root_path: &[PathElem],
+    root: Located<'_>,
+    selected: &[Selected<'_>],
+    out: &mut Vec<Finding>,
+) {
     let empty = Map::new();
-    for (sel_path, node) in selected {
+    for Selected { path: sel_path, node, scalar } in selected {
+        let node = *node;
         if let Cond::Require(req) = &case.cond {
-            require::evaluate(ctx, case, req, root_path, root, &sel_path, node, out);
+            require::evaluate(ctx, case, req, root_path, root, sel_path, node, out);
             continue;
         }
-        let instance: Cow<'_, Value> = match case.view {
-            View::Value => Cow::Borrowed(node.value),
-            View::Scalar => match scalar_view(ctx.file, node) {
-                Some(v) => Cow::Owned(v),
+        let instance: &Value = match case.view {
+            View::Value => node.value,
+            View::Scalar => match scalar {
+                Some(v) => v,
                 None => continue,
             },
         };
@@ -572,20 +658,20 @@ fn evaluate_case(ctx: &Ctx<'_>, case: &Case, root_path: &[PathElem], root: Locat
         };
         match &case.cond {
             Cond::Deny(schema) => {
-                if schema.is_valid(&instance) {
+                if schema.is_valid(instance) {
                     emit(&case.at, None);
                 }
             }
             Cond::Assert(schema) => {
                 // Most nodes pass: `is_valid` short-circuits and builds no errors.
-                if schema.is_valid(&instance) {
+                if schema.is_valid(instance) {
                     continue;
                 }
                 let mut seen: Vec<Vec<PathElem>> = Vec::new();
-                for err in schema.iter_errors(&instance) {
+                for err in schema.iter_errors(instance) {
                     let mut rel = Vec::new();
                     if case.view != View::Scalar {
-                        let mut cur: &Value = &instance;
+                        let mut cur: &Value = instance;
                         for seg in err.instance_path().iter() {
                             let elem = match (seg, cur) {
                                 (jsonschema::paths::LocationSegment::Index(i), _) => PathElem::Index(i),

@@ -95,17 +95,31 @@ const COPIED: &[&str] = &[
 struct Entry {
     /// The CRD's `metadata.name`.
     name: String,
-    /// The converted schema, or why it could not be converted.
-    converted: Result<Value, CrdProblem>,
+    /// The version's `openAPIV3Schema` (None: the version has none).
+    source: Option<Value>,
+    /// The version name (for the "no schema" problem).
+    version: String,
     /// Path of `openAPIV3Schema` inside the CRD.
     at: Vec<PathElem>,
+    /// Converted and compiled on first use (a CRD's own check or one of its custom resources), so CRDs nobody
+    /// looks at cost nothing and the work is spread over the evaluation threads.
     compiled: OnceLock<Result<Arc<Schema>, CrdProblem>>,
 }
 
 impl Entry {
     fn compiled(&self) -> &Result<Arc<Schema>, CrdProblem> {
         self.compiled.get_or_init(|| {
-            let schema = self.converted.clone()?;
+            let Some(source) = &self.source else {
+                return Err(CrdProblem {
+                    path: self.at[..self.at.len() - 1].to_vec(),
+                    message: format!(
+                        "version {} has no schema.openAPIV3Schema, so its custom resources cannot be validated \
+                         (apiextensions.k8s.io/v1 requires one)",
+                        self.version
+                    ),
+                });
+            };
+            let schema = convert_root(source, &self.at)?;
             Schema::compile(schema).map(Arc::new).map_err(|e| {
                 let mut path = self.at.clone();
                 path.extend(e.path);
@@ -141,9 +155,13 @@ fn key(s: &str) -> PathElem {
 }
 
 impl Crds {
-    /// Collects every CRD among `objects`.
+    /// Collects every CRD among `objects` (cheap: schemas are converted and compiled on first use). A CRD
+    /// version whose schema equals one already collected (the same CRD vendored twice) shares its entry, so it
+    /// is compiled once.
     pub fn collect<'a>(objects: impl Iterator<Item = &'a Value>) -> Crds {
         let mut crds = Crds::default();
+        // (CRD name, version, at) → entries with that identity, for sharing identical copies.
+        let mut same: HashMap<(String, String, Vec<PathElem>), Vec<usize>> = HashMap::new();
         for object in objects.filter(|o| is_crd(o)) {
             let addr = std::ptr::from_ref(object) as usize;
             let spec = object.get("spec");
@@ -155,7 +173,7 @@ impl Crds {
             }
             let legacy = spec.and_then(|s| s.pointer("/validation/openAPIV3Schema"));
             let versions = spec.and_then(|s| s.get("versions")).and_then(Value::as_array);
-            let mut list: Vec<(String, Vec<PathElem>, Option<&Value>)> = Vec::new();
+            let mut list: Vec<(String, Vec<PathElem>, Option<&'a Value>)> = Vec::new();
             match versions {
                 Some(vs) => {
                     for (i, v) in vs.iter().enumerate() {
@@ -185,21 +203,29 @@ impl Crds {
                     }
                 }
             }
-            for (version, at, schema) in list {
-                let converted = match schema {
-                    Some(s) => convert_root(s, &at),
-                    None => Err(CrdProblem {
-                        path: at[..at.len() - 1].to_vec(),
-                        message: format!(
-                            "version {version} has no schema.openAPIV3Schema, so its custom resources cannot be \
-                             validated (apiextensions.k8s.io/v1 requires one)"
-                        ),
-                    }),
+            for (version, at, source) in list {
+                let identity = (name.clone(), version.clone(), at.clone());
+                let shared = same
+                    .get(&identity)
+                    .and_then(|ids| ids.iter().copied().find(|i| crds.entries[*i].source.as_ref() == source));
+                let index = match shared {
+                    Some(i) => i,
+                    None => {
+                        let i = crds.entries.len();
+                        crds.entries.push(Entry {
+                            name: name.clone(),
+                            source: source.cloned(),
+                            version,
+                            at,
+                            compiled: OnceLock::new(),
+                        });
+                        same.entry(identity).or_default().push(i);
+                        i
+                    }
                 };
-                let index = crds.entries.len();
-                crds.entries.push(Entry { name: name.clone(), converted, at, compiled: OnceLock::new() });
                 crds.by_crd.entry(addr).or_default().push(index);
-                crds.by_kind.entry((format!("{group}/{version}"), kind.to_owned())).or_insert(index);
+                let api = format!("{group}/{}", crds.entries[index].version);
+                crds.by_kind.entry((api, kind.to_owned())).or_insert(index);
             }
         }
         crds
@@ -219,7 +245,7 @@ impl Crds {
 }
 
 fn convert_root(schema: &Value, at: &[PathElem]) -> Result<Value, CrdProblem> {
-    let mut out = convert(schema, at)?;
+    let mut out = convert(schema, &Trail { up: None, seg: Seg::Root(at) })?;
     if let Some(obj) = out.as_object_mut() {
         let props = obj.entry("properties").or_insert_with(|| json!({}));
         if let Some(props) = props.as_object_mut() {
@@ -231,26 +257,61 @@ fn convert_root(schema: &Value, at: &[PathElem]) -> Result<Value, CrdProblem> {
     Ok(out)
 }
 
-fn problem(path: &[PathElem], message: String) -> CrdProblem {
-    CrdProblem { path: path.to_vec(), message }
+fn problem(path: &Trail<'_>, message: String) -> CrdProblem {
+    CrdProblem { path: path.path(), message }
 }
 
-fn child(path: &[PathElem], elem: PathElem) -> Vec<PathElem> {
-    let mut p = path.to_vec();
-    p.push(elem);
-    p
+/// Where `convert` is, as a chain of borrowed segments: a path is only built when there is a problem to report.
+struct Trail<'t> {
+    up: Option<&'t Trail<'t>>,
+    seg: Seg<'t>,
+}
+
+#[derive(Clone, Copy)]
+enum Seg<'t> {
+    Root(&'t [PathElem]),
+    Key(&'t str),
+    Index(usize),
+}
+
+impl<'t> Trail<'t> {
+    fn key<'c>(&'c self, k: &'c str) -> Trail<'c> {
+        Trail { up: Some(self), seg: Seg::Key(k) }
+    }
+
+    fn index(&self, i: usize) -> Trail<'_> {
+        Trail { up: Some(self), seg: Seg::Index(i) }
+    }
+
+    fn path(&self) -> Vec<PathElem> {
+        let mut segs = vec![self.seg];
+        let mut cur = self.up;
+        while let Some(t) = cur {
+            segs.push(t.seg);
+            cur = t.up;
+        }
+        let mut out = Vec::new();
+        for seg in segs.into_iter().rev() {
+            match seg {
+                Seg::Root(p) => out.extend_from_slice(p),
+                Seg::Key(k) => out.push(key(k)),
+                Seg::Index(i) => out.push(PathElem::Index(i)),
+            }
+        }
+        out
+    }
 }
 
 /// Converts one OpenAPI v3 schema node (see the module docs).
-fn convert(schema: &Value, path: &[PathElem]) -> Result<Value, CrdProblem> {
+fn convert(schema: &Value, path: &Trail<'_>) -> Result<Value, CrdProblem> {
     let Some(map) = schema.as_object() else {
-        return Err(problem(path, format!("{}: a schema must be a mapping", path_string(path))));
+        return Err(problem(path, format!("{}: a schema must be a mapping", path_string(&path.path()))));
     };
-    let allowed: Vec<String> = KEYWORDS.iter().map(|k| (*k).to_owned()).collect();
     for k in map.keys() {
         if !KEYWORDS.contains(&k.as_str()) {
+            let allowed: Vec<String> = KEYWORDS.iter().map(|k| (*k).to_owned()).collect();
             let hint = suggest(k, &allowed).map(|h| format!("; did you mean \"{h}\"?")).unwrap_or_default();
-            return Err(problem(&child(path, key(k)), format!("unknown schema keyword \"{k}\"{hint}")));
+            return Err(problem(&path.key(k), format!("unknown schema keyword \"{k}\"{hint}")));
         }
     }
     let mut out = Map::new();
@@ -268,7 +329,7 @@ fn convert(schema: &Value, path: &[PathElem]) -> Result<Value, CrdProblem> {
                 .map(|h| format!("; did you mean \"{h}\"?"))
                 .unwrap_or_default();
             return Err(problem(
-                &child(path, key("type")),
+                &path.key("type"),
                 format!("{other} is not a schema type (one of {}){hint}", TYPES.join(", ")),
             ));
         }
@@ -304,13 +365,13 @@ fn convert(schema: &Value, path: &[PathElem]) -> Result<Value, CrdProblem> {
         }
     }
     if let Some(props) = map.get("properties") {
-        let ppath = child(path, key("properties"));
+        let ppath = path.key("properties");
         let Some(props) = props.as_object() else {
             return Err(problem(&ppath, "properties must be a mapping of field names to schemas".into()));
         };
         let mut converted = Map::new();
         for (name, sub) in props {
-            converted.insert(name.clone(), convert(sub, &child(&ppath, key(name)))?);
+            converted.insert(name.clone(), convert(sub, &ppath.key(name))?);
         }
         if embedded {
             for (k, v) in [("apiVersion", json!({"type": "string"})), ("kind", json!({"type": "string"}))] {
@@ -323,10 +384,10 @@ fn convert(schema: &Value, path: &[PathElem]) -> Result<Value, CrdProblem> {
     match map.get("items") {
         None => {}
         Some(items @ Value::Object(_)) => {
-            out.insert("items".into(), convert(items, &child(path, key("items")))?);
+            out.insert("items".into(), convert(items, &path.key("items"))?);
         }
         Some(_) => {
-            return Err(problem(&child(path, key("items")), "items must be one schema (a mapping)".into()));
+            return Err(problem(&path.key("items"), "items must be one schema (a mapping)".into()));
         }
     }
     match map.get("additionalProperties") {
@@ -334,11 +395,11 @@ fn convert(schema: &Value, path: &[PathElem]) -> Result<Value, CrdProblem> {
             out.insert("additionalProperties".into(), Value::Bool(*b));
         }
         Some(sub @ Value::Object(_)) => {
-            out.insert("additionalProperties".into(), convert(sub, &child(path, key("additionalProperties")))?);
+            out.insert("additionalProperties".into(), convert(sub, &path.key("additionalProperties"))?);
         }
         Some(_) => {
             return Err(problem(
-                &child(path, key("additionalProperties")),
+                &path.key("additionalProperties"),
                 "additionalProperties must be a boolean or a schema".into(),
             ));
         }
@@ -351,14 +412,14 @@ fn convert(schema: &Value, path: &[PathElem]) -> Result<Value, CrdProblem> {
     }
     for k in ["allOf", "anyOf", "oneOf"] {
         if let Some(list) = map.get(k) {
-            let lpath = child(path, key(k));
+            let lpath = path.key(k);
             let Some(list) = list.as_array() else {
                 return Err(problem(&lpath, format!("{k} must be a list of schemas")));
             };
             let mut converted = Vec::with_capacity(list.len());
             for (i, sub) in list.iter().enumerate() {
                 // Branches restate constraints of fields declared at this level; they never forbid fields.
-                let mut c = convert(sub, &child(&lpath, PathElem::Index(i)))?;
+                let mut c = convert(sub, &lpath.index(i))?;
                 if let Some(o) = c.as_object_mut() {
                     o.remove("additionalProperties");
                 }
@@ -368,7 +429,7 @@ fn convert(schema: &Value, path: &[PathElem]) -> Result<Value, CrdProblem> {
         }
     }
     if let Some(not) = map.get("not") {
-        let mut c = convert(not, &child(path, key("not")))?;
+        let mut c = convert(not, &path.key("not"))?;
         if let Some(o) = c.as_object_mut() {
             o.remove("additionalProperties");
         }

@@ -55,9 +55,11 @@ struct Table {
 
 type Slot = Arc<OnceLock<Option<Arc<Schema>>>>;
 
-/// An embedded version: the table (inflated once) and the validators compiled so far.
+/// An embedded version: the table (inflated once), its kinds alone (for "which versions know this kind"
+/// without building every version's definitions) and the validators compiled so far.
 struct Builtin {
     table: OnceLock<Option<Table>>,
+    kinds: OnceLock<HashSet<String>>,
     compiled: RwLock<HashMap<String, Slot>>,
 }
 
@@ -66,7 +68,7 @@ fn builtins() -> &'static [Builtin] {
     BUILTINS.get_or_init(|| {
         embedded::VERSIONS
             .iter()
-            .map(|_| Builtin { table: OnceLock::new(), compiled: RwLock::new(HashMap::new()) })
+            .map(|_| Builtin { table: OnceLock::new(), kinds: OnceLock::new(), compiled: RwLock::new(HashMap::new()) })
             .collect()
     })
 }
@@ -91,6 +93,27 @@ fn table(index: usize) -> Option<&'static Table> {
         .as_ref()
 }
 
+/// The `apiVersion/kind` keys a version knows. Uses the inflated table when it is there; otherwise reads only
+/// the `kinds` member of the JSON (the definitions are skipped, not built).
+fn known_kinds(index: usize) -> Option<&'static HashSet<String>> {
+    let builtin = builtins().get(index)?;
+    Some(builtin.kinds.get_or_init(|| {
+        if let Some(Some(t)) = builtin.table.get() {
+            return t.kinds.keys().cloned().collect();
+        }
+        #[derive(serde::Deserialize)]
+        struct KindsOnly {
+            kinds: HashMap<String, serde::de::IgnoredAny>,
+        }
+        embedded::VERSIONS
+            .get(index)
+            .and_then(|(_, bytes)| miniz_oxide::inflate::decompress_to_vec(bytes).ok())
+            .and_then(|raw| serde_json::from_slice::<KindsOnly>(&raw).ok())
+            .map(|k| k.kinds.into_keys().collect())
+            .unwrap_or_default()
+    }))
+}
+
 /// The schema key of an object: `apps/v1/Deployment`, `v1/Pod`.
 fn kind_key(api_version: &str, kind: &str) -> String {
     format!("{api_version}/{kind}")
@@ -98,7 +121,7 @@ fn kind_key(api_version: &str, kind: &str) -> String {
 
 /// Whether the embedded schemas of `version` know `apiVersion`/`kind`.
 pub fn builtin_knows(version: (u32, u32), api_version: &str, kind: &str) -> bool {
-    version_index(version).and_then(table).is_some_and(|t| t.kinds.contains_key(&kind_key(api_version, kind)))
+    version_index(version).and_then(known_kinds).is_some_and(|k| k.contains(&kind_key(api_version, kind)))
 }
 
 /// The embedded versions whose schemas know `apiVersion`/`kind` (for "removed in" / "added in" hints).
@@ -107,7 +130,7 @@ pub fn versions_knowing(api_version: &str, kind: &str) -> Vec<&'static str> {
     embedded::VERSIONS
         .iter()
         .enumerate()
-        .filter(|(i, _)| table(*i).is_some_and(|t| t.kinds.contains_key(&key)))
+        .filter(|(i, _)| known_kinds(*i).is_some_and(|k| k.contains(&key)))
         .map(|(_, (v, _))| *v)
         .collect()
 }

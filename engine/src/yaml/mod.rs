@@ -6,6 +6,7 @@
 //! parallel [`SpanNode`] tree, so JSON Schema validation and JSONPath work on the value while every node can be
 //! mapped back to its line and column.
 
+mod fast;
 pub mod node;
 pub mod problems;
 pub mod resolve;
@@ -14,7 +15,7 @@ pub use node::{parse_dotted, path_string, Located, PathElem, SpanNode, Style};
 
 use crate::finding::Severity;
 use crate::source::{SourceFile, Span};
-use saphyr_parser::{Event, Marker, Parser, ScalarStyle};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, StrInput};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -74,23 +75,8 @@ pub struct Loaded {
 
 /// Loads every document of `file`. Never panics on user input.
 pub fn load(file: &SourceFile) -> Loaded {
-    let mut out = Loaded::default();
+    let mut out = fast_load(file).unwrap_or_else(|| saphyr_load(file));
     let text: &str = &file.text;
-    let mut base = 0usize; // byte offset where the current parser starts
-    let mut doc_counter = 0usize;
-    loop {
-        let mut builder = Builder::new(file, base, &mut doc_counter);
-        let result = builder.run(&text[base..]);
-        out.documents.append(&mut builder.documents);
-        out.problems.append(&mut builder.problems);
-        match result {
-            Ok(()) => break,
-            Err(doc_start) => match next_document_start(text, doc_start) {
-                Some(next) if next > base => base = next,
-                _ => break,
-            },
-        }
-    }
     let exotic = problems::has_exotic_space(text);
     for doc in &mut out.documents {
         if let Some(p) = problems::lost_indentation(file, doc, exotic) {
@@ -100,6 +86,123 @@ pub fn load(file: &SourceFile) -> Loaded {
     }
     out.problems.sort_by_key(|p| (p.span.start, p.rule));
     out
+}
+
+/// The fast path: plain block YAML scanned by [`fast::FastSource`]; `None` when it bails (the caller then
+/// reruns the whole file with saphyr, so the result never depends on which path ran).
+fn fast_load(file: &SourceFile) -> Option<Loaded> {
+    let mut doc_counter = 0usize;
+    let mut builder = Builder::new(file, 0, &mut doc_counter);
+    let mut source = fast::FastSource::new(&file.text);
+    match builder.run(&mut source) {
+        Ok(()) => Some(Loaded { documents: builder.documents, problems: builder.problems }),
+        Err(_) => None,
+    }
+}
+
+/// The saphyr path: restarts at the next `---` after a syntax error.
+fn saphyr_load(file: &SourceFile) -> Loaded {
+    let mut out = Loaded::default();
+    let text: &str = &file.text;
+    let mut base = 0usize; // byte offset where the current parser starts
+    let mut doc_counter = 0usize;
+    loop {
+        let mut builder = Builder::new(file, base, &mut doc_counter);
+        let mut source = SaphyrSource::new(file, base);
+        let result = builder.run(&mut source);
+        out.documents.append(&mut builder.documents);
+        out.problems.append(&mut builder.problems);
+        match result {
+            Ok(()) => break,
+            Err(RunError::Syntax(doc_start)) => match next_document_start(text, doc_start) {
+                Some(next) if next > base => base = next,
+                _ => break,
+            },
+            Err(RunError::Bail) => break, // saphyr never bails
+        }
+    }
+    out
+}
+
+/// One parser event with byte offsets in the file: `(event, start, end)`.
+pub(crate) type Ev<'a> = (Event<'a>, u32, u32);
+
+/// What an event source yields next.
+pub(crate) enum Next<'a> {
+    Event(Ev<'a>),
+    /// A syntax error at a byte offset; the parse cannot continue.
+    Error(usize, String),
+    /// The fast source gave up: the input is outside its subset (the caller reruns with saphyr).
+    Bail,
+    /// The stream is over.
+    End,
+}
+
+/// A stream of parser events with byte offsets.
+pub(crate) trait EventSource<'a> {
+    fn next_event(&mut self) -> Next<'a>;
+}
+
+/// saphyr-parser's events, marker positions converted to byte offsets.
+pub(crate) struct SaphyrSource<'a> {
+    parser: Parser<'a, StrInput<'a>>,
+    file: &'a SourceFile,
+    base: usize,
+    base_line: usize,
+    base_col: usize,
+    /// The text from `base` on is ASCII (character index = byte offset).
+    ascii: bool,
+}
+
+impl<'a> SaphyrSource<'a> {
+    pub(crate) fn new(file: &'a SourceFile, base: usize) -> Self {
+        let pos = file.position(base as u32);
+        SaphyrSource {
+            parser: Parser::new_from_str(&file.text[base..]),
+            file,
+            base,
+            base_line: pos.line as usize,
+            base_col: pos.column as usize,
+            ascii: file.text.as_bytes()[base..].is_ascii(),
+        }
+    }
+
+    /// Byte offset in the file of a parser marker.
+    fn offset(&self, m: &Marker) -> u32 {
+        // ASCII text: the parser's character index is the byte offset.
+        if self.ascii {
+            return (self.base + m.index()) as u32;
+        }
+        let line = m.line() + self.base_line - 1;
+        let col = if m.line() == 1 { m.col() + self.base_col - 1 } else { m.col() };
+        self.file.offset_of(line, col) as u32
+    }
+}
+
+impl<'a> EventSource<'a> for SaphyrSource<'a> {
+    fn next_event(&mut self) -> Next<'a> {
+        match self.parser.next_event() {
+            None => Next::End,
+            Some(Err(e)) => Next::Error(self.offset(e.marker()) as usize, e.info().to_string()),
+            Some(Ok((event, span))) => {
+                let start = self.offset(&span.start);
+                let mut end = self.offset(&span.end).max(start);
+                // The parser's span of a quoted scalar can run past the closing quote (into a comment).
+                if let Event::Scalar(_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, ..) = event {
+                    end = quoted_end(&self.file.text, start as usize).map_or(end, |e| e as u32);
+                }
+                Next::Event((event, start, end))
+            }
+        }
+    }
+}
+
+/// Why [`Builder::run`] stopped early.
+enum RunError {
+    /// A syntax error; the byte offset where the failed document started.
+    Syntax(usize),
+    /// The event source bailed.
+    Bail,
 }
 
 /// Byte offset of the first line after the one holding `from` that starts a new document (`---` at column 0).
@@ -145,9 +248,6 @@ struct PendingKey {
 struct Builder<'f> {
     file: &'f SourceFile,
     base: usize,
-    base_line: usize,
-    /// The text from `base` on is ASCII (character index = byte offset).
-    ascii: bool,
     doc_counter: &'f mut usize,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Value, SpanNode, usize)>,
@@ -162,12 +262,9 @@ struct Builder<'f> {
 
 impl<'f> Builder<'f> {
     fn new(file: &'f SourceFile, base: usize, doc_counter: &'f mut usize) -> Self {
-        let base_line = file.position(base as u32).line as usize;
         Builder {
             file,
             base,
-            base_line,
-            ascii: file.text.as_bytes()[base..].is_ascii(),
             doc_counter,
             stack: Vec::new(),
             anchors: HashMap::new(),
@@ -180,35 +277,20 @@ impl<'f> Builder<'f> {
         }
     }
 
-    /// Byte offset in the file of a parser marker.
-    fn offset(&self, m: &Marker) -> u32 {
-        // ASCII text: the parser's character index is the byte offset.
-        if self.ascii {
-            return (self.base + m.index()) as u32;
-        }
-        let line = m.line() + self.base_line - 1;
-        let col =
-            if m.line() == 1 { m.col() + self.file.position(self.base as u32).column as usize - 1 } else { m.col() };
-        self.file.offset_of(line, col) as u32
-    }
-
     /// Parses until the end, or until a syntax error; the error returns the byte offset where the failed
     /// document started, so the caller can restart at the next `---` after it.
-    fn run(&mut self, text: &str) -> Result<(), usize> {
-        let mut parser = Parser::new_from_str(text);
+    fn run<'s, S: EventSource<'s>>(&mut self, source: &mut S) -> Result<(), RunError> {
         let mut doc_start = self.base;
         loop {
-            let (event, span) = match parser.next_event() {
-                None => return Ok(()),
-                Some(Ok(ev)) => ev,
-                Some(Err(e)) => {
-                    let at = self.offset(e.marker()) as usize;
-                    self.syntax_error(at, e.info());
-                    return Err(doc_start);
+            let (event, start, end) = match source.next_event() {
+                Next::End => return Ok(()),
+                Next::Event(ev) => ev,
+                Next::Error(at, info) => {
+                    self.syntax_error(at, &info);
+                    return Err(RunError::Syntax(doc_start));
                 }
+                Next::Bail => return Err(RunError::Bail),
             };
-            let start = self.offset(&span.start);
-            let end = self.offset(&span.end).max(start);
             match event {
                 Event::StreamEnd => return Ok(()),
                 Event::DocumentStart(_) => {
@@ -229,13 +311,6 @@ impl<'f> Builder<'f> {
                         self.root_empty = style == ScalarStyle::Plain && text.is_empty();
                     }
                     let value = scalar_value(text, style, tag_str.as_deref());
-                    // The parser's span of a quoted scalar can run past the closing quote (into a comment).
-                    let end = match style {
-                        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
-                            quoted_end(&self.file.text, start as usize).map_or(end, |e| e as u32)
-                        }
-                        _ => end,
-                    };
                     let node = SpanNode {
                         span: Span { start, end },
                         key_span: None,
@@ -540,3 +615,5 @@ fn count_nodes(v: &Value) -> usize {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_fast;

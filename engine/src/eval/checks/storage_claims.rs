@@ -158,10 +158,8 @@ pub fn class_unset(input: &CheckInput<'_>) -> Vec<Hit> {
         if binding::claim_class(claim.value) != ClaimClass::Unset || binding::storage_request(claim.value).is_none() {
             continue;
         }
-        let fits = b.classless_volumes.iter().map(|v| index.entry(*v)).find(|v| {
-            binding::compare(claim, v, Some(""), true).is_empty() // criteria (2)–(7): class taken as ""
-        });
-        let Some(volume) = fits else { continue };
+        // The first class-less volume meeting criteria (2)–(7), class taken as "".
+        let Some(volume) = b.first_classless_fit(index, claim).map(|v| index.entry(v)) else { continue };
         let prefix = binding::claim_prefix(index, claim);
         let path: Vec<PathElem> = prefix.into_iter().chain(keys(&["spec", "storageClassName"])).collect();
         let v = vars(&[
