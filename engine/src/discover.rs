@@ -75,12 +75,39 @@ pub fn discover(
         if !root.exists() {
             return Err(format!("{}: no such file or directory", root.display()));
         }
-        for entry in ignore::WalkBuilder::new(root).sort_by_file_name(|a, b| a.cmp(b)).build() {
-            let entry = entry.map_err(|e| e.to_string())?;
-            let p = entry.path();
-            if !entry.file_type().is_some_and(|t| t.is_file()) || !is_manifest_name(p) || !keep(p) {
-                continue;
+        // The walk runs on several threads; the result is ordered afterwards, so it does not depend on them.
+        let (tx, rx) = std::sync::mpsc::channel::<Result<PathBuf, String>>();
+        ignore::WalkBuilder::new(root).build_parallel().run(|| {
+            let tx = tx.clone();
+            Box::new(move |entry| {
+                let item = match entry {
+                    Err(e) => Some(Err(e.to_string())),
+                    Ok(entry) => {
+                        let p = entry.path();
+                        (entry.file_type().is_some_and(|t| t.is_file()) && is_manifest_name(p))
+                            .then(|| Ok(p.to_path_buf()))
+                    }
+                };
+                if let Some(item) = item {
+                    let _ = tx.send(item);
+                }
+                ignore::WalkState::Continue
+            })
+        });
+        drop(tx);
+        let (mut paths, mut errors) = (Vec::new(), Vec::new());
+        for item in rx {
+            match item {
+                Ok(p) => paths.push(p),
+                Err(e) => errors.push(e),
             }
+        }
+        if let Some(first) = errors.into_iter().min() {
+            return Err(first);
+        }
+        paths.sort();
+        for p in paths.iter().filter(|p| keep(p)) {
+            let p = p.as_path();
             let key = canonical(p);
             let e = found.entry(key).or_insert(Input { name: display(p), path: p.to_path_buf(), reported });
             if reported && !e.reported {

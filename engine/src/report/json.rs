@@ -12,15 +12,16 @@
 
 use crate::source::{SourceFile, Span};
 use crate::Report;
+use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 
-/// Renders the report as JSON.
+/// Renders the report as JSON (diagnostics built in parallel; order kept).
 pub(super) fn render(report: &Report) -> String {
     let (errors, warnings, infos) = super::severity_counts(&report.findings);
     let s = &report.summary;
     let diagnostics: Vec<Value> = report
         .findings
-        .iter()
+        .par_iter()
         .map(|f| {
             let file = report.sources.get(f.file);
             let mut d = Map::new();
