@@ -30,10 +30,12 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
 
 /// Why `key` is not a valid label key (a qualified name), if it is not.
 pub fn key_problem(key: &str) -> Option<String> {
-    let parts: Vec<&str> = key.split('/').collect();
-    let name = match parts.as_slice() {
-        [name] => *name,
-        [prefix, name] => {
+    let name = match key.split_once('/') {
+        None => key,
+        Some((_, rest)) if rest.contains('/') => {
+            return Some("a key may contain at most one '/' (an optional DNS subdomain prefix, then the name)".into());
+        }
+        Some((prefix, name)) => {
             if prefix.is_empty() {
                 return Some("the prefix before '/' must not be empty".into());
             }
@@ -42,7 +44,6 @@ pub fn key_problem(key: &str) -> Option<String> {
             }
             name
         }
-        _ => return Some("a key may contain at most one '/' (an optional DNS subdomain prefix, then the name)".into()),
     };
     if name.is_empty() {
         return Some("the name part must not be empty".into());
@@ -89,20 +90,25 @@ fn hit(path: Vec<PathElem>, case: &str, vars: &[(&str, Value)]) -> Hit {
 /// A label map (`metadata.labels`, `matchLabels`, `nodeSelector`, a Service selector).
 fn check_map(object: &Value, path: &[PathElem], out: &mut Vec<Hit>) {
     let Some(Value::Object(map)) = get(object, path) else { return };
-    let field = crate::yaml::path_string(path);
     for (k, v) in map {
         if placeholder(k) || v.as_str().is_some_and(placeholder) {
             continue;
         }
+        let key_problem = key_problem(k);
+        let value_problem = if key_problem.is_none() { v.as_str().and_then(value_problem) } else { None };
+        if key_problem.is_none() && value_problem.is_none() {
+            continue; // the common case: nothing is built
+        }
+        let field = crate::yaml::path_string(path);
         let at = join(path, &[PathElem::Key(k.clone())]);
         let shown = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-        if let Some(reason) = key_problem(k) {
+        if let Some(reason) = key_problem {
             out.push(hit(
                 at,
                 "key",
                 &[("key", json!(k)), ("value", json!(shown)), ("reason", json!(reason)), ("field", json!(field))],
             ));
-        } else if let Some(reason) = v.as_str().and_then(value_problem) {
+        } else if let Some(reason) = value_problem {
             out.push(hit(
                 at,
                 "value",
