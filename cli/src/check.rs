@@ -30,14 +30,7 @@ pub fn run(args: CheckArgs) -> i32 {
         args.paths.iter().filter(|p| p.as_os_str() != "-").cloned().collect()
     };
     let mut progress = Progress::start(!args.quiet && std::io::stderr().is_terminal());
-    let timings = std::env::var_os("KVET_TIMINGS").is_some();
-    let mut clock = std::time::Instant::now();
-    let mut phase = |name: &str| {
-        if timings {
-            eprintln!("kvet timing: {name:<14} {:>8.1} ms", clock.elapsed().as_secs_f64() * 1e3);
-            clock = std::time::Instant::now();
-        }
-    };
+    let mut timer = kvet_engine::timing::Timer::from_env();
     let inputs: Vec<Input> = if paths.is_empty() && args.context.is_none() {
         Vec::new()
     } else {
@@ -49,10 +42,10 @@ pub fn run(args: CheckArgs) -> i32 {
             }
         }
     };
-    phase("discover");
+    timer.phase("discover");
     progress.message(format!("reading {} files", inputs.len()));
     let mut sources = discover::read(&inputs);
-    phase("read");
+    timer.phase("read");
     if stdin {
         let mut bytes = Vec::new();
         if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
@@ -70,7 +63,7 @@ pub fn run(args: CheckArgs) -> i32 {
         kvet_engine::check(sources, &pack, &cfg)
     };
     progress.finish();
-    phase("engine");
+    timer.phase("engine");
 
     let color = std::io::stdout().is_terminal() && !args.no_color && std::env::var_os("NO_COLOR").is_none();
     let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
@@ -115,7 +108,7 @@ pub fn run(args: CheckArgs) -> i32 {
             }
         }
     }
-    phase("render");
+    timer.phase("render");
     let mut out = std::io::stdout().lock();
     if out.write_all(stdout_text.as_bytes()).and_then(|_| out.flush()).is_err() {
         return 2;

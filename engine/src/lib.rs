@@ -17,6 +17,7 @@ pub mod resource;
 pub mod schema;
 pub mod source;
 pub mod suppress;
+pub mod timing;
 pub mod workload;
 pub mod yaml;
 

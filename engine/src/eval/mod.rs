@@ -71,32 +71,9 @@ pub fn parse_only(sources: SourceMap, config: &Config) -> Report {
     Report { sources, findings: Vec::new(), summary }
 }
 
-/// Phase timings on stderr when `KVET_TIMINGS` is set (for profiling; see docs/benchmarks.md). The only
-/// place the engine prints: a developer's switch, never part of a report.
-#[allow(clippy::print_stderr)]
-struct Timer(Option<std::time::Instant>);
-
-#[allow(clippy::print_stderr)]
-impl Timer {
-    fn from_env() -> Self {
-        Timer(std::env::var_os("KVET_TIMINGS").map(|_| std::time::Instant::now()))
-    }
-
-    fn enabled(&self) -> bool {
-        self.0.is_some()
-    }
-
-    fn phase(&mut self, name: &str) {
-        if let Some(start) = &mut self.0 {
-            eprintln!("kvet timing: {name:<14} {:>8.1} ms", start.elapsed().as_secs_f64() * 1e3);
-            *start = std::time::Instant::now();
-        }
-    }
-}
-
 /// Runs the check.
 pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
-    let mut timer = Timer::from_env();
+    let mut timer = crate::timing::Timer::from_env();
     let loaded = load_all(&sources, config);
     timer.phase("load");
     let mut raw: Vec<Finding> = Vec::new();
@@ -193,20 +170,10 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
     raw.append(&mut evaluated);
     crate::schema::drop_shadowed(&mut raw); // a field another rule reports gets no second, schema finding
     timer.phase("evaluate");
-    #[allow(clippy::print_stderr)]
     if let Some(ns) = &rule_ns {
-        let mut per_rule: Vec<(u64, &str)> = ns
-            .iter()
-            .zip(&active)
-            .map(|(n, r)| (n.load(std::sync::atomic::Ordering::Relaxed), r.id.as_str()))
-            .collect();
-        per_rule.sort_unstable_by(|a, b| b.cmp(a));
-        for (n, id) in per_rule.iter().take(15) {
-            eprintln!("kvet timing:   rule {id:<34} {:>8.1} ms", *n as f64 / 1e6);
-        }
+        let spent = ns.iter().map(|n| n.load(std::sync::atomic::Ordering::Relaxed));
+        timer.costliest(spent.zip(active.iter().map(|r| r.id.as_str())).collect());
     }
-
-    timer.phase("per-rule report");
     // Suppression.
     let directives: Vec<suppress::Directives> = sources.iter().map(|(_, f)| suppress::scan(f)).collect();
     let mut annotations: HashMap<(FileId, usize, String), Vec<String>> = HashMap::new();

@@ -708,15 +708,11 @@ impl<'a> FastSource<'a> {
                     self.pos = len;
                     return Ok(());
                 }
-                Some(b'\n') => {
+                Some(_) if !is_break(b, cur) => break,
+                _ => {
                     trailing_breaks += 1;
-                    line = cur + 1;
+                    line = next_line_start(b, cur);
                 }
-                Some(b'\r') => {
-                    trailing_breaks += 1;
-                    line = cur + 2;
-                }
-                Some(_) => break,
             }
         }
         let indent = max_indent.max(parent + 1);
@@ -757,13 +753,9 @@ impl<'a> FastSource<'a> {
                     cur += 1;
                 }
                 match b.get(cur) {
-                    Some(b'\n') => {
+                    _ if is_break(b, cur) => {
                         trailing_breaks += 1;
-                        line = cur + 1;
-                    }
-                    Some(b'\r') => {
-                        trailing_breaks += 1;
-                        line = cur + 2;
+                        line = next_line_start(b, cur);
                     }
                     _ => break,
                 }
@@ -827,5 +819,19 @@ pub(crate) fn events(text: &str) -> Option<Vec<Ev<'_>>> {
             Next::Bail => return None,
             Next::Error(..) => unreachable!("the fast source bails instead of reporting errors"),
         }
+    }
+}
+
+/// Whether a line break (`\n` or `\r\n`; a lone `\r` makes the scanner bail earlier) starts at `at`.
+fn is_break(b: &[u8], at: usize) -> bool {
+    matches!(b.get(at), Some(b'\n' | b'\r'))
+}
+
+/// The start of the line after the break at `at`.
+fn next_line_start(b: &[u8], at: usize) -> usize {
+    if b[at] == b'\r' {
+        at + 2
+    } else {
+        at + 1
     }
 }

@@ -70,26 +70,31 @@ fn read(p: &Path) -> Option<String> {
     Some(f.text.to_string())
 }
 
+/// Asserts the equivalence on every manifest under `dir` and prints how much of it takes the fast path.
+fn check_dir(label: &str, dir: &Path) {
+    let mut files = Vec::new();
+    yaml_files(dir, &mut files);
+    let (mut n, mut n_fast, mut bytes, mut bytes_fast) = (0usize, 0usize, 0usize, 0usize);
+    for p in &files {
+        let Some(text) = read(p) else { continue };
+        n += 1;
+        bytes += text.len();
+        if check(&p.display().to_string(), &text) {
+            n_fast += 1;
+            bytes_fast += text.len();
+        }
+    }
+    eprintln!(
+        "fast path on {label}: {n_fast}/{n} files ({:.1} %), {bytes_fast}/{bytes} bytes ({:.1} %)",
+        100.0 * n_fast as f64 / n.max(1) as f64,
+        100.0 * bytes_fast as f64 / bytes.max(1) as f64
+    );
+}
+
 #[test]
 fn fast_events_equal_saphyr_on_all_files() {
     for (name, dir) in corpus_dirs() {
-        let mut files = Vec::new();
-        yaml_files(&dir, &mut files);
-        let (mut n, mut n_fast, mut bytes, mut bytes_fast) = (0usize, 0usize, 0usize, 0usize);
-        for p in &files {
-            let Some(text) = read(p) else { continue };
-            n += 1;
-            bytes += text.len();
-            if check(&p.display().to_string(), &text) {
-                n_fast += 1;
-                bytes_fast += text.len();
-            }
-        }
-        eprintln!(
-            "fast path on {name}: {n_fast}/{n} files ({:.1} %), {bytes_fast}/{bytes} bytes ({:.1} %)",
-            100.0 * n_fast as f64 / n.max(1) as f64,
-            100.0 * bytes_fast as f64 / bytes.max(1) as f64
-        );
+        check_dir(&name, &dir);
     }
 }
 
@@ -338,22 +343,6 @@ fn bail_report() {
 #[test]
 #[ignore]
 fn fast_coverage() {
-    let Ok(dir) = std::env::var("KVET_FAST_DIR") else { return };
-    let mut files = Vec::new();
-    yaml_files(Path::new(&dir), &mut files);
-    let (mut n, mut n_fast, mut bytes, mut bytes_fast) = (0usize, 0usize, 0usize, 0usize);
-    for p in &files {
-        let Some(text) = read(p) else { continue };
-        n += 1;
-        bytes += text.len();
-        if check(&p.display().to_string(), &text) {
-            n_fast += 1;
-            bytes_fast += text.len();
-        }
-    }
-    eprintln!(
-        "fast path on {dir}: {n_fast}/{n} files ({:.1} %), {bytes_fast}/{bytes} bytes ({:.1} %)",
-        100.0 * n_fast as f64 / n.max(1) as f64,
-        100.0 * bytes_fast as f64 / bytes.max(1) as f64
-    );
+    let dir = std::env::var("KVET_FAST_DIR").expect("set KVET_FAST_DIR to the directory to measure");
+    check_dir(&dir, Path::new(&dir));
 }
