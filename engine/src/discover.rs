@@ -4,7 +4,7 @@
 use crate::source::{SourceFile, SourceMap};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// One file to read.
@@ -53,7 +53,7 @@ pub fn discover(
         let rel = display(p);
         include.as_ref().is_none_or(|g| g.is_match(&rel)) && exclude.as_ref().is_none_or(|g| !g.is_match(&rel))
     };
-    let mut found: BTreeMap<PathBuf, Input> = BTreeMap::new();
+    let mut found: HashMap<PathBuf, Input> = HashMap::new();
     // Canonical paths are only needed to match `--context` files with named ones; skip the syscalls otherwise.
     let canonical = |p: &Path| -> PathBuf {
         if context.is_some() {
@@ -62,7 +62,7 @@ pub fn discover(
             p.to_path_buf()
         }
     };
-    let walk = |root: &Path, reported: bool, found: &mut BTreeMap<PathBuf, Input>| -> Result<(), String> {
+    let walk = |root: &Path, reported: bool, found: &mut HashMap<PathBuf, Input>| -> Result<(), String> {
         if root.is_file() {
             let key = canonical(root);
             let entry = found.entry(key).or_insert(Input { name: display(root), path: root.to_path_buf(), reported });
@@ -105,7 +105,10 @@ pub fn discover(
         if let Some(first) = errors.into_iter().min() {
             return Err(first);
         }
-        paths.sort();
+        if context.is_some() {
+            // Canonical keys can collide (a symlink and its target): the first in path order names the file.
+            paths.sort();
+        }
         for p in paths.iter().filter(|p| keep(p)) {
             let p = p.as_path();
             let key = canonical(p);
@@ -123,8 +126,9 @@ pub fn discover(
     if let Some(ctx) = context {
         walk(ctx, false, &mut found)?;
     }
+    // The order of the output: by name (the same file named twice, `x.yaml` and `./x.yaml`, by path).
     let mut inputs: Vec<Input> = found.into_values().collect();
-    inputs.sort_by(|a, b| a.name.cmp(&b.name));
+    inputs.sort_unstable_by(|a, b| a.name.cmp(&b.name).then_with(|| a.path.cmp(&b.path)));
     Ok(inputs)
 }
 

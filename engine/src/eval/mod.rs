@@ -153,12 +153,13 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
             if doc.flattened {
                 return out;
             }
+            let mut shared = Shared::default();
             for (i, rule, cases) in by_kind.get(r.object.kind.as_str()).map_or(&[][..], Vec::as_slice) {
                 match &rule_ns {
-                    None => evaluate_rule(rule, cases, file, doc, r, config, &index, &mut out),
+                    None => evaluate_rule(rule, cases, file, doc, r, config, &index, &mut shared, &mut out),
                     Some(ns) => {
                         let start = std::time::Instant::now();
-                        evaluate_rule(rule, cases, file, doc, r, config, &index, &mut out);
+                        evaluate_rule(rule, cases, file, doc, r, config, &index, &mut shared, &mut out);
                         let spent = start.elapsed().as_nanos() as u64;
                         ns[*i].fetch_add(spent, std::sync::atomic::Ordering::Relaxed);
                     }
@@ -185,6 +186,7 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
             }
         }
     }
+    let annotated_files: std::collections::HashSet<FileId> = annotations.keys().map(|(file, _, _)| *file).collect();
     let mut suppressed = 0;
     let mut used: std::collections::HashSet<(usize, usize, usize)> = std::collections::HashSet::new();
     let mut findings = Vec::with_capacity(raw.len());
@@ -200,9 +202,7 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
             used.insert((f.file.0 as usize, *d, *i));
         }
         let by_annotation = f.object.is_some()
-            && annotations.iter().any(|((file_id, _, _), ids)| {
-                *file_id == f.file && ids.iter().any(|i| i == &f.rule || i == "all" || aliases.contains(i))
-            })
+            && annotated_files.contains(&f.file)
             && object_annotation_matches(&annotations, &loaded, &f, aliases);
         if !by_comment.is_empty() || by_annotation {
             suppressed += 1;
@@ -436,15 +436,13 @@ fn evaluate_rule<'a>(
     resource: &'a Resource,
     config: &'a Config,
     index: &'a Index<'a>,
+    shared: &mut Shared<'a>,
     out: &mut Vec<Finding>,
 ) {
     let object = resource.node(doc);
     let ctx = Ctx { rule, file, resource, object, config, index };
     let mut wording_check_ran = false;
-    // Cases of one rule often share their target and `select` (one case per resolved type, say): the roots,
-    // the selected nodes and their scalar views are computed once per rule and object.
-    let mut roots: Vec<(Target, Roots<'a>)> = Vec::new();
-    let mut selections: Vec<(SelectionKey<'a>, Vec<Selected<'a>>)> = Vec::new();
+    let Shared { roots, selections } = shared;
     for case in cases.iter().map(|i| &rule.cases[*i]) {
         if case.wording_only {
             // A rule-level check runs once; its hits pick among the wording cases.
@@ -475,7 +473,7 @@ fn evaluate_rule<'a>(
                 evaluate_check(&ctx, case, name, root_path, *root, out);
                 continue;
             }
-            let key = (case.target, k, case.select_text.as_str(), case.view);
+            let key = (case.target, k, case.select_id, wants_scalar(case));
             let si = match selections.iter().position(|(k2, _)| *k2 == key) {
                 Some(i) => i,
                 None => {
@@ -490,8 +488,22 @@ fn evaluate_rule<'a>(
 
 /// The roots of one target in an object: (path, node).
 type Roots<'a> = Vec<(Vec<PathElem>, Located<'a>)>;
-/// Which selection: target, root number, `select` text, view.
-type SelectionKey<'a> = (Target, usize, &'a str, View);
+/// Which selection: target, root number, `select` (by number), whether scalar views are attached.
+type SelectionKey = (Target, usize, u32, bool);
+
+/// What the rules evaluated on one object share: many cases and rules have the same target (every Container
+/// rule) and the same `select` (`$.volumes[*]`), so the roots, the selected nodes and their scalar views are
+/// computed once per object rather than once per case.
+#[derive(Default)]
+struct Shared<'a> {
+    roots: Vec<(Target, Roots<'a>)>,
+    selections: Vec<(SelectionKey, Vec<Selected<'a>>)>,
+}
+
+/// Whether a case reads scalar views of its selected nodes.
+fn wants_scalar(case: &Case) -> bool {
+    case.view == View::Scalar && !matches!(case.cond, Cond::Require(_))
+}
 /// A rule that applies to a kind: its number among the active rules, the rule, the cases that apply.
 type KindRule<'r> = (usize, &'r Rule, Vec<usize>);
 
@@ -511,11 +523,7 @@ fn select_nodes<'d>(ctx: &Ctx<'_>, case: &Case, root: Located<'d>) -> Vec<Select
     selected
         .into_iter()
         .map(|(path, node)| {
-            let scalar = if case.view == View::Scalar && !matches!(case.cond, Cond::Require(_)) {
-                scalar_view(ctx.file, node)
-            } else {
-                None
-            };
+            let scalar = if wants_scalar(case) { scalar_view(ctx.file, node) } else { None };
             Selected { path, node, scalar }
         })
         .collect()
@@ -685,6 +693,15 @@ fn make_finding(ctx: &Ctx<'_>, case: &Case, vars: &EvalVars<'_>, at: Located<'_>
     }
 }
 
+/// Walks `path` inside a map without copying it (an empty path: the whole map, copied).
+fn walk_map<'v>(map: &'v Map<String, Value>, path: &[PathElem]) -> Option<Cow<'v, Value>> {
+    match path.split_first() {
+        None => Some(Cow::Owned(Value::Object(map.clone()))),
+        Some((PathElem::Key(k), rest)) => walk(map.get(k)?, rest).map(Cow::Borrowed),
+        Some((PathElem::Index(_), _)) => None,
+    }
+}
+
 struct EvalVars<'a> {
     ctx: &'a Ctx<'a>,
     node: Located<'a>,
@@ -700,15 +717,15 @@ struct EvalVars<'a> {
 
 impl Vars for EvalVars<'_> {
     fn lookup(&self, root: &str, path: &[PathElem]) -> Option<Cow<'_, Value>> {
-        let b = |v: &Value| walk(v, path).map(|x| Cow::Owned(x.clone()));
+        // Values are borrowed from the documents and the rule: nothing is copied to fill a template.
         match root {
-            "node" => b(self.node.value),
-            "value" => b(self.at.value),
-            "target" => b(self.target.value),
-            "check" | "require" => walk(&Value::Object(self.check.clone()), path).map(|v| Cow::Owned(v.clone())),
-            "related" => self.related.and_then(|r| walk(r, path)).map(|v| Cow::Owned(v.clone())),
-            "item" => self.check.get("item").and_then(|r| walk(r, path)).map(|v| Cow::Owned(v.clone())),
-            "params" => walk(&Value::Object(self.ctx.rule.params.clone()), path).map(|v| Cow::Owned(v.clone())),
+            "node" => walk(self.node.value, path).map(Cow::Borrowed),
+            "value" => walk(self.at.value, path).map(Cow::Borrowed),
+            "target" => walk(self.target.value, path).map(Cow::Borrowed),
+            "check" | "require" => walk_map(self.check, path),
+            "related" => self.related.and_then(|r| walk(r, path)).map(Cow::Borrowed),
+            "item" => self.check.get("item").and_then(|r| walk(r, path)).map(Cow::Borrowed),
+            "params" => walk_map(&self.ctx.rule.params, path),
             "raw" => {
                 let s = self.at.spans.span;
                 Some(Cow::Owned(json!(&self.ctx.file.text[s.start as usize..s.end as usize])))

@@ -2,20 +2,14 @@
 
 use crate::quantity::Quantity;
 use jsonschema::{paths::Location, Keyword, ValidationError, ValidationOptions};
-use regex::Regex;
 use serde_json::{Map, Value};
-use std::sync::LazyLock;
-
-static DNS_LABEL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$").expect("valid regex"));
-static ENV_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$").expect("valid regex"));
-static CONFIG_KEY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[-._a-zA-Z0-9]+$").expect("valid regex"));
-static LABEL_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$").expect("valid regex"));
 
 /// DNS-1123 label: ≤ 63, `[a-z0-9]([-a-z0-9]*[a-z0-9])?`.
 pub fn is_dns1123_label(s: &str) -> bool {
-    s.len() <= 63 && DNS_LABEL.is_match(s)
+    let b = s.as_bytes();
+    let inner = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-';
+    let end = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    b.len() <= 63 && b.first().is_some_and(end) && b.last().is_some_and(end) && b.iter().all(inner)
 }
 
 /// DNS-1123 subdomain: ≤ 253, dot-separated labels.
@@ -25,7 +19,13 @@ pub fn is_dns1123_subdomain(s: &str) -> bool {
 
 /// Strict environment variable name (`IsEnvVarName`).
 pub fn is_env_var_name(s: &str) -> bool {
-    ENV_NAME.is_match(s) && s != "." && s != ".." && !s.starts_with("..")
+    // `[-._a-zA-Z][-._a-zA-Z0-9]*`
+    let b = s.as_bytes();
+    b.first().is_some_and(|c| !c.is_ascii_digit())
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_'))
+        && s != "."
+        && s != ".."
+        && !s.starts_with("..")
 }
 
 /// Relaxed environment variable name: printable ASCII except `=`, non-empty.
@@ -35,7 +35,13 @@ pub fn is_env_var_name_relaxed(s: &str) -> bool {
 
 /// ConfigMap/Secret data key (`IsConfigMapKey`).
 pub fn is_configmap_key(s: &str) -> bool {
-    s.len() <= 253 && CONFIG_KEY.is_match(s) && s != "." && s != ".." && !s.starts_with("..")
+    // `[-._a-zA-Z0-9]+`
+    !s.is_empty()
+        && s.len() <= 253
+        && s.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_'))
+        && s != "."
+        && s != ".."
+        && !s.starts_with("..")
 }
 
 /// Label (qualified name) key: optional DNS-subdomain prefix + `/` + name ≤ 63.
@@ -44,12 +50,20 @@ pub fn is_label_key(s: &str) -> bool {
         Some((p, n)) => (Some(p), n),
         None => (None, s),
     };
-    prefix.is_none_or(is_dns1123_subdomain) && name.len() <= 63 && LABEL_NAME.is_match(name)
+    prefix.is_none_or(is_dns1123_subdomain) && name.len() <= 63 && is_label_name(name)
 }
 
 /// Label value: empty, or ≤ 63 of the label-name charset.
 pub fn is_label_value(s: &str) -> bool {
-    s.is_empty() || (s.len() <= 63 && LABEL_NAME.is_match(s))
+    s.is_empty() || (s.len() <= 63 && is_label_name(s))
+}
+
+/// The character rule of label names and values, `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]` (no length limit).
+pub fn is_label_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.first().is_some_and(u8::is_ascii_alphanumeric)
+        && b.last().is_some_and(u8::is_ascii_alphanumeric)
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_'))
 }
 
 /// Go's `path.Clean`.
@@ -227,6 +241,33 @@ pub fn options() -> ValidationOptions<'static> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The byte-level predicates agree with the regular expressions of apimachinery's validation on every
+    /// string of up to three characters over an alphabet that covers each character class and edge.
+    #[test]
+    fn predicates_match_the_apimachinery_regexes() {
+        let re = |r: &str| regex::Regex::new(r).unwrap();
+        let dns = re(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+        let env = re(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$");
+        let key = re(r"^[-._a-zA-Z0-9]+$");
+        let label = re(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$");
+        let alphabet = ['a', 'Z', '0', '9', '-', '.', '_', '/', ' ', 'é', '\n'];
+        let mut strings = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> =
+                strings.iter().flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}"))).collect();
+            strings.extend(longer);
+        }
+        strings.sort();
+        strings.dedup();
+        for s in &strings {
+            assert_eq!(is_dns1123_label(s), dns.is_match(s), "dns label {s:?}");
+            assert_eq!(is_label_name(s), label.is_match(s), "label name {s:?}");
+            let dots = s != "." && s != ".." && !s.starts_with("..");
+            assert_eq!(is_env_var_name(s), env.is_match(s) && dots, "env name {s:?}");
+            assert_eq!(is_configmap_key(s), key.is_match(s) && dots, "config key {s:?}");
+        }
+    }
 
     #[test]
     fn names() {

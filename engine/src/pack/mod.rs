@@ -82,6 +82,9 @@ pub struct Case {
     pub select: Option<JsonPath>,
     /// The selector's source text.
     pub select_text: String,
+    /// The same number for every case of the pack with the same `select_text` (so evaluation can share one
+    /// object's selected nodes between rules by comparing numbers).
+    pub select_id: u32,
     /// The selector as simple steps, when it has no filters or descendants (fast path).
     pub simple_select: Option<Vec<select::Step>>,
     /// What the schemas see.
@@ -196,6 +199,15 @@ struct Loader<'s> {
     rules: BTreeMap<String, Rule>,
 }
 
+/// Gives every distinct `select` text of the pack one number (`Case::select_id`).
+fn number_selects(rules: &mut [Rule]) {
+    let mut ids: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    for case in rules.iter_mut().flat_map(|r| r.cases.iter_mut()) {
+        let next = ids.len() as u32;
+        case.select_id = *ids.entry(case.select_text.clone()).or_insert(next);
+    }
+}
+
 impl Pack {
     /// Loads the embedded pack, then each directory of `extra` (a rule with an existing id replaces it),
     /// applying `settings` (per rule id or alias).
@@ -244,7 +256,9 @@ impl Pack {
             }
         }
         if loader.errors.is_empty() {
-            Ok(Pack { rules: loader.rules.into_values().collect() })
+            let mut rules: Vec<Rule> = loader.rules.into_values().collect();
+            number_selects(&mut rules);
+            Ok(Pack { rules })
         } else {
             Err(PackErrors { sources: loader.sources, findings: loader.errors })
         }
@@ -558,6 +572,7 @@ fn compile_case(
         when,
         select,
         select_text: cond.select.clone().unwrap_or_else(|| "$".into()),
+        select_id: 0, // numbered when the pack is complete (`number_selects`)
         simple_select: cond.select.as_deref().and_then(select::parse_simple),
         view: cond.view.unwrap_or_default(),
         cond: test,

@@ -10,74 +10,114 @@
 //! (exclusive). `object` is omitted when the finding is not about an object, `help` when there is
 //! none. Keys keep this order; the document is pretty-printed with two spaces and ends with a newline.
 
+use crate::finding::ObjectRef;
 use crate::source::{SourceFile, Span};
 use crate::Report;
-use rayon::prelude::*;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 
-/// Renders the report as JSON (diagnostics built in parallel; order kept).
+#[derive(Serialize)]
+struct Document<'r> {
+    version: u32,
+    summary: Counts,
+    diagnostics: Vec<Diagnostic<'r>>,
+}
+
+#[derive(Serialize)]
+struct Counts {
+    files: usize,
+    documents: usize,
+    resources: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    suppressed: usize,
+}
+
+#[derive(Serialize)]
+struct Diagnostic<'r> {
+    rule: &'r str,
+    severity: &'static str,
+    file: &'r str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    object: Option<&'r ObjectRef>,
+    path: &'r str,
+    message: &'r str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'r str>,
+    related: Vec<RelatedLocation<'r>>,
+}
+
+#[derive(Serialize)]
+struct RelatedLocation<'r> {
+    file: &'r str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    message: &'r str,
+}
+
+/// Renders the report as JSON: typed structs serialized straight to text (no intermediate `Value` tree).
 pub(super) fn render(report: &Report) -> String {
     let (errors, warnings, infos) = super::severity_counts(&report.findings);
     let s = &report.summary;
-    let diagnostics: Vec<Value> = report
+    let diagnostics = report
         .findings
-        .par_iter()
+        .iter()
         .map(|f| {
             let file = report.sources.get(f.file);
-            let mut d = Map::new();
-            d.insert("rule".into(), json!(f.rule));
-            d.insert("severity".into(), json!(f.severity.as_str()));
-            d.insert("file".into(), json!(file.name));
-            location(&mut d, file, f.span);
-            if let Some(object) = &f.object {
-                d.insert("object".into(), serde_json::to_value(object).unwrap_or(Value::Null));
+            let (line, column, end_line, end_column) = location(file, f.span);
+            Diagnostic {
+                rule: &f.rule,
+                severity: f.severity.as_str(),
+                file: &file.name,
+                line,
+                column,
+                end_line,
+                end_column,
+                object: f.object.as_ref(),
+                path: &f.path,
+                message: &f.message,
+                help: f.help.as_deref(),
+                related: f
+                    .related
+                    .iter()
+                    .map(|r| {
+                        let rfile = report.sources.get(r.file);
+                        let (line, column, end_line, end_column) = location(rfile, r.span);
+                        RelatedLocation { file: &rfile.name, line, column, end_line, end_column, message: &r.message }
+                    })
+                    .collect(),
             }
-            d.insert("path".into(), json!(f.path));
-            d.insert("message".into(), json!(f.message));
-            if let Some(help) = &f.help {
-                d.insert("help".into(), json!(help));
-            }
-            let related: Vec<Value> = f
-                .related
-                .iter()
-                .map(|r| {
-                    let rfile = report.sources.get(r.file);
-                    let mut m = Map::new();
-                    m.insert("file".into(), json!(rfile.name));
-                    location(&mut m, rfile, r.span);
-                    m.insert("message".into(), json!(r.message));
-                    Value::Object(m)
-                })
-                .collect();
-            d.insert("related".into(), Value::Array(related));
-            Value::Object(d)
         })
         .collect();
-    let doc = json!({
-        "version": 1,
-        "summary": {
-            "files": s.files,
-            "documents": s.documents,
-            "resources": s.resources,
-            "errors": errors,
-            "warnings": warnings,
-            "infos": infos,
-            "suppressed": s.suppressed,
+    let doc = Document {
+        version: 1,
+        summary: Counts {
+            files: s.files,
+            documents: s.documents,
+            resources: s.resources,
+            errors,
+            warnings,
+            infos,
+            suppressed: s.suppressed,
         },
-        "diagnostics": diagnostics,
-    });
+        diagnostics,
+    };
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     out.push('\n');
     out
 }
 
-fn location(m: &mut Map<String, Value>, file: &SourceFile, span: Span) {
+/// Line, column, end line and end column of `span`.
+fn location(file: &SourceFile, span: Span) -> (u32, u32, u32, u32) {
     let start = file.position(span.start);
     let end = file.position(span.end.max(span.start));
-    m.insert("line".into(), json!(start.line));
-    m.insert("column".into(), json!(start.column));
-    m.insert("end_line".into(), json!(end.line));
-    m.insert("end_column".into(), json!(end.column));
+    (start.line, start.column, end.line, end.column)
 }
 
 #[cfg(test)]

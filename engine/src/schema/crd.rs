@@ -95,8 +95,11 @@ const COPIED: &[&str] = &[
 struct Entry {
     /// The CRD's `metadata.name`.
     name: String,
-    /// The version's `openAPIV3Schema` (None: the version has none).
-    source: Option<Value>,
+    /// The CRD object (its position in the run's object list, see [`Objects`]); the version's `openAPIV3Schema`
+    /// is at `at` inside it unless `has_schema` is false. Not a copy: large CRD schemas are read in place.
+    object: usize,
+    /// Whether the version has an `openAPIV3Schema` (at `at`).
+    has_schema: bool,
     /// The version name (for the "no schema" problem).
     version: String,
     /// Path of `openAPIV3Schema` inside the CRD.
@@ -106,10 +109,28 @@ struct Entry {
     compiled: OnceLock<Result<Arc<Schema>, CrdProblem>>,
 }
 
+/// The run's objects by position (the numbering given to [`Crds::collect`]).
+pub type Objects<'o, 'v> = &'o dyn Fn(usize) -> Option<&'v Value>;
+
+/// The value at `path` inside `value`.
+fn at_path<'v>(value: &'v Value, path: &[PathElem]) -> Option<&'v Value> {
+    path.iter().try_fold(value, |v, e| match e {
+        PathElem::Key(k) => v.get(k.as_str()),
+        PathElem::Index(i) => v.get(*i),
+    })
+}
+
 impl Entry {
-    fn compiled(&self) -> &Result<Arc<Schema>, CrdProblem> {
+    fn source<'v>(&self, objects: Objects<'_, 'v>) -> Option<&'v Value> {
+        if !self.has_schema {
+            return None;
+        }
+        objects(self.object).and_then(|o| at_path(o, &self.at))
+    }
+
+    fn compiled(&self, objects: Objects<'_, '_>) -> &Result<Arc<Schema>, CrdProblem> {
         self.compiled.get_or_init(|| {
-            let Some(source) = &self.source else {
+            let Some(source) = self.source(objects) else {
                 return Err(CrdProblem {
                     path: self.at[..self.at.len() - 1].to_vec(),
                     message: format!(
@@ -158,11 +179,13 @@ impl Crds {
     /// Collects every CRD among `objects` (cheap: schemas are converted and compiled on first use). A CRD
     /// version whose schema equals one already collected (the same CRD vendored twice) shares its entry, so it
     /// is compiled once.
-    pub fn collect<'a>(objects: impl Iterator<Item = &'a Value>) -> Crds {
+    pub fn collect<'a>(objects: impl Iterator<Item = (usize, &'a Value)>) -> Crds {
         let mut crds = Crds::default();
         // (CRD name, version, at) → entries with that identity, for sharing identical copies.
         let mut same: HashMap<(String, String, Vec<PathElem>), Vec<usize>> = HashMap::new();
-        for object in objects.filter(|o| is_crd(o)) {
+        // Each entry's schema, beside `crds.entries`, for comparing copies.
+        let mut sources: Vec<Option<&'a Value>> = Vec::new();
+        for (position, object) in objects.filter(|(_, o)| is_crd(o)) {
             let addr = std::ptr::from_ref(object) as usize;
             let spec = object.get("spec");
             let group = spec.and_then(|s| s.get("group")).and_then(Value::as_str).unwrap_or_default();
@@ -205,16 +228,17 @@ impl Crds {
             }
             for (version, at, source) in list {
                 let identity = (name.clone(), version.clone(), at.clone());
-                let shared = same
-                    .get(&identity)
-                    .and_then(|ids| ids.iter().copied().find(|i| crds.entries[*i].source.as_ref() == source));
+                let shared =
+                    same.get(&identity).and_then(|ids| ids.iter().copied().find(|i| same_source(sources[*i], source)));
                 let index = match shared {
                     Some(i) => i,
                     None => {
                         let i = crds.entries.len();
+                        sources.push(source);
                         crds.entries.push(Entry {
                             name: name.clone(),
-                            source: source.cloned(),
+                            object: position,
+                            has_schema: source.is_some(),
                             version,
                             at,
                             compiled: OnceLock::new(),
@@ -232,15 +256,35 @@ impl Crds {
     }
 
     /// The compiled schema of `apiVersion`/`kind`, or the name of its CRD when that schema is broken.
-    pub fn schema(&self, api: &str, kind: &str) -> Option<Result<Arc<Schema>, String>> {
+    pub fn schema(&self, api: &str, kind: &str, objects: Objects<'_, '_>) -> Option<Result<Arc<Schema>, String>> {
         let entry = &self.entries[*self.by_kind.get(&(api.to_owned(), kind.to_owned()))?];
-        Some(entry.compiled().clone().map_err(|_| entry.name.clone()))
+        Some(entry.compiled(objects).clone().map_err(|_| entry.name.clone()))
     }
 
     /// The schema problems of one CRD object.
-    pub fn problems(&self, crd: &Value) -> Vec<CrdProblem> {
+    pub fn problems(&self, crd: &Value, objects: Objects<'_, '_>) -> Vec<CrdProblem> {
         let Some(list) = self.by_crd.get(&(std::ptr::from_ref(crd) as usize)) else { return Vec::new() };
-        list.iter().filter_map(|i| self.entries[*i].compiled().as_ref().err().cloned()).collect()
+        list.iter().filter_map(|i| self.entries[*i].compiled(objects).as_ref().err().cloned()).collect()
+    }
+}
+
+/// Whether two schema sources are the same copy. Maps are compared entry by entry in their (preserved) order:
+/// no hashing per key, unlike `Value`'s `==`. Two equal maps in different key orders count as different, which
+/// only means the second copy is compiled on its own.
+fn same_source(a: Option<&Value>, b: Option<&Value>) -> bool {
+    fn same(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|((ka, va), (kb, vb))| ka == kb && same(va, vb))
+            }
+            (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(va, vb)| same(va, vb)),
+            _ => a == b,
+        }
+    }
+    match (a, b) {
+        (Some(a), Some(b)) => same(a, b),
+        (None, None) => true,
+        _ => false,
     }
 }
 

@@ -17,7 +17,7 @@ mod embedded;
 mod explain;
 mod external;
 
-pub use crd::CrdProblem;
+pub use crd::{CrdProblem, Objects};
 pub use explain::{type_phrase, value_phrase, Violation, ViolationKind};
 pub use external::{External, ExternalError};
 
@@ -359,17 +359,18 @@ pub enum Lookup {
 }
 
 impl SchemaSet {
-    /// Collects the CRDs of `objects` (every object of the run, in file and document order) and remembers
-    /// the first object of each kind.
+    /// Collects the CRDs of `objects` (every object of the run, in file and document order, with its position
+    /// in the run's object list — the numbering [`Objects`] answers later) and remembers the first object of
+    /// each kind.
     pub fn build<'a>(
-        objects: impl Iterator<Item = &'a Value> + Clone,
+        objects: impl Iterator<Item = (usize, &'a Value)> + Clone,
         version: (u32, u32),
         external: Option<Arc<External>>,
     ) -> SchemaSet {
         let crds = crd::Crds::collect(objects.clone());
         let mut first_of_kind = HashSet::new();
         let mut seen: HashSet<(&str, &str)> = HashSet::new();
-        for object in objects {
+        for (_, object) in objects {
             let (Some(api), Some(kind)) =
                 (object.get("apiVersion").and_then(Value::as_str), object.get("kind").and_then(Value::as_str))
             else {
@@ -387,12 +388,13 @@ impl SchemaSet {
         self.version
     }
 
-    /// The schema of an object of `apiVersion`/`kind`: embedded, then CRDs of the set, then `--schema-dir`.
-    pub fn lookup(&self, api: &str, kind: &str) -> Lookup {
+    /// The schema of an object of `apiVersion`/`kind`: embedded, then CRDs of the set (read through
+    /// `objects`), then `--schema-dir`.
+    pub fn lookup(&self, api: &str, kind: &str, objects: Objects<'_, '_>) -> Lookup {
         if let Some(s) = builtin(self.version, api, kind) {
             return Lookup::Schema(s);
         }
-        match self.crds.schema(api, kind) {
+        match self.crds.schema(api, kind, objects) {
             Some(Ok(s)) => return Lookup::Schema(s),
             Some(Err(name)) => return Lookup::BrokenCrd(name),
             None => {}
@@ -410,8 +412,8 @@ impl SchemaSet {
     }
 
     /// Problems of a CustomResourceDefinition's schemas (compiled once, shared with its custom resources).
-    pub fn crd_problems(&self, crd: &Value) -> Vec<CrdProblem> {
-        self.crds.problems(crd)
+    pub fn crd_problems(&self, crd: &Value, objects: Objects<'_, '_>) -> Vec<CrdProblem> {
+        self.crds.problems(crd, objects)
     }
 }
 

@@ -75,18 +75,21 @@ fn crd_schema_converted_and_problems_located() {
             {"name": "v2", "served": true, "storage": false, "schema": {"openAPIV3Schema": {
                 "type": "object", "properties": {"spec": {"typo": "object"}}}}}]}});
     let objects = [crd.clone()];
-    let set = SchemaSet::build(objects.iter(), (1, 34), None);
-    let problems = set.crd_problems(&objects[0]);
+    let set = SchemaSet::build(objects.iter().enumerate(), (1, 34), None);
+    let resolve = |i: usize| objects.get(i);
+    let problems = set.crd_problems(&objects[0], &resolve);
     assert_eq!(problems.len(), 1);
     assert_eq!(path_string(&problems[0].path), "spec.versions[1].schema.openAPIV3Schema.properties.spec.typo");
     assert!(problems[0].message.contains("did you mean \"type\""), "{}", problems[0].message);
-    let Lookup::Schema(s) = set.lookup("example.com/v1", "Widget") else { panic!("schema") };
+    let Lookup::Schema(s) = set.lookup("example.com/v1", "Widget", &resolve) else { panic!("schema") };
     let cr = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"},
         "spec": {"size": 0, "port": "http", "extra": {"any": 1}, "note": null, "colour": "red"}});
     let mut got = messages(&s.violations(&cr));
     got.sort();
     assert_eq!(got, vec!["spec.size: 0 is less than the minimum 1", "spec: unknown field \"colour\""]);
-    assert!(matches!(set.lookup("example.com/v2", "Widget"), Lookup::BrokenCrd(n) if n == "widgets.example.com"));
+    assert!(
+        matches!(set.lookup("example.com/v2", "Widget", &resolve), Lookup::BrokenCrd(n) if n == "widgets.example.com")
+    );
 }
 
 #[test]
@@ -96,11 +99,11 @@ fn first_object_of_each_kind_is_remembered() {
         json!({"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "b"}}),
         json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}),
     ];
-    let set = SchemaSet::build(objects.iter(), (1, 34), None);
+    let set = SchemaSet::build(objects.iter().enumerate(), (1, 34), None);
     assert!(set.is_first_of_kind(&objects[0]));
     assert!(!set.is_first_of_kind(&objects[1]));
     assert!(set.is_first_of_kind(&objects[2]));
-    assert!(matches!(set.lookup("example.com/v1", "Gadget"), Lookup::Missing));
+    assert!(matches!(set.lookup("example.com/v1", "Gadget", &|i| objects.get(i)), Lookup::Missing));
 }
 
 #[test]

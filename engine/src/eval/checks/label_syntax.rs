@@ -5,14 +5,9 @@
 //! left to `yaml-scalar-type-coercion`. Runs on the `Object` target; hit paths are relative to the object.
 
 use super::{CheckInput, Hit};
-use crate::pack::keywords::is_dns1123_subdomain;
+use crate::pack::keywords::{is_dns1123_subdomain, is_label_name};
 use crate::yaml::PathElem;
-use regex::Regex;
 use serde_json::{json, Map, Value};
-use std::sync::LazyLock;
-
-static NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$").expect("valid regex"));
 
 const CHARSET: &str =
     "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
@@ -51,7 +46,7 @@ pub fn key_problem(key: &str) -> Option<String> {
     if name.len() > 63 {
         return Some(format!("the name part must be at most 63 characters (it has {})", name.len()));
     }
-    if !NAME.is_match(name) {
+    if !is_label_name(name) {
         return Some(format!("the name part {CHARSET}"));
     }
     None
@@ -62,7 +57,7 @@ pub fn value_problem(value: &str) -> Option<String> {
     if value.len() > 63 {
         return Some(format!("the value must be at most 63 characters (it has {})", value.len()));
     }
-    if !value.is_empty() && !NAME.is_match(value) {
+    if !value.is_empty() && !is_label_name(value) {
         return Some(format!("the value must be empty or {}", CHARSET.trim_start_matches("must ")));
     }
     None

@@ -22,8 +22,13 @@ fn hit(path: Vec<PathElem>, case: &str, message: String, help: String) -> Hit {
 
 fn schemas<'i>(input: &'i CheckInput<'_>) -> &'i SchemaSet {
     input.index.cache.schemas.get_or_init(|| {
-        let objects = input.index.entries().iter().filter(|e| matches!(e.origin, Origin::Manifest { .. }));
-        SchemaSet::build(objects.map(|e| e.value), input.config.target_version, input.config.schema_dir.clone())
+        let objects =
+            input.index.entries().iter().enumerate().filter(|(_, e)| matches!(e.origin, Origin::Manifest { .. }));
+        SchemaSet::build(
+            objects.map(|(i, e)| (i, e.value)),
+            input.config.target_version,
+            input.config.schema_dir.clone(),
+        )
     })
 }
 
@@ -84,12 +89,13 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     let strict = input.config.strict_schemas;
     let (major, minor) = set.version();
     let mut hits = Vec::new();
-    let crd_problems = set.crd_problems(object);
+    let objects = |i: usize| input.index.entries().get(i).map(|e| e.value);
+    let crd_problems = set.crd_problems(object, &objects);
     for p in &crd_problems {
         let help = "fix the schema; until then the custom resources of this version are not validated".to_owned();
         hits.push(hit(p.path.clone(), "crd-schema-invalid", p.message.clone(), help));
     }
-    match set.lookup(api, kind) {
+    match set.lookup(api, kind, &objects) {
         Lookup::Schema(schema) => {
             for v in schema.violations(object) {
                 if crd_problems.iter().any(|p| p.path == v.path) {

@@ -67,7 +67,8 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let filter = schema(input.params);
+    // Compiled (looked up in the shared cache) only when some mount reaches a volume of the types.
+    let mut filter: Option<Option<Arc<Validator>>> = None;
     let Some(volumes) = spec.get("volumes").and_then(Value::as_array) else { return Vec::new() };
     let mut hits = Vec::new();
     for list in crate::workload::CONTAINER_LISTS {
@@ -85,7 +86,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
                 else {
                     continue;
                 };
-                if filter.as_ref().is_some_and(|f| !f.is_valid(m)) {
+                if filter.get_or_insert_with(|| schema(input.params)).as_ref().is_some_and(|f| !f.is_valid(m)) {
                     continue;
                 }
                 let (source_value, reference) = describe(vtype, source);
