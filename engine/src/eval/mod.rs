@@ -420,6 +420,8 @@ fn target_roots<'d>(target: Target, kind: &str, object: Located<'d>) -> Vec<(Vec
 struct Ctx<'a> {
     rule: &'a Rule,
     file: &'a SourceFile,
+    /// The source text of the object's document (aliases and merge keys only point inside it).
+    doc_text: &'a str,
     resource: &'a Resource,
     object: Located<'a>,
     config: &'a Config,
@@ -440,7 +442,9 @@ fn evaluate_rule<'a>(
     out: &mut Vec<Finding>,
 ) {
     let object = resource.node(doc);
-    let ctx = Ctx { rule, file, resource, object, config, index };
+    let doc_span = doc.spans.span;
+    let doc_text = file.text.get(doc_span.start as usize..doc_span.end as usize).unwrap_or(&file.text);
+    let ctx = Ctx { rule, file, doc_text, resource, object, config, index };
     let mut wording_check_ran = false;
     let Shared { roots, selections } = shared;
     for case in cases.iter().map(|i| &rule.cases[*i]) {
@@ -517,6 +521,7 @@ struct Selected<'d> {
 fn select_nodes<'d>(ctx: &Ctx<'_>, case: &Case, root: Located<'d>) -> Vec<Selected<'d>> {
     let selected: Vec<(Vec<PathElem>, Located<'d>)> = match (&case.simple_select, &case.select) {
         (_, None) => vec![(Vec::new(), root)],
+        (Some(steps), Some(_)) if !crate::pack::select::may_match(steps, ctx.doc_text) => Vec::new(),
         (Some(steps), Some(_)) => crate::pack::select::select(steps, root),
         (None, Some(path)) => crate::pack::select::select_general(path, root),
     };

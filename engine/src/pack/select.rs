@@ -121,6 +121,33 @@ pub fn select_general<'a>(path: &serde_json_path::JsonPath, root: Located<'a>) -
         .collect()
 }
 
+/// Whether simple `steps` can select anything in a document whose source text is `text`. A selector that starts
+/// with a descendant member (`$..storageClassName`, `$..metadata['labels','annotations']`) visits every node of
+/// the object; when the document's text does not contain any of those names, nothing can match and the walk is
+/// skipped. Conservative: a text with a `\` (a quoted key may spell a character as an escape) or a name a YAML 1.1
+/// key could resolve to (`true`, `null`, numbers) always walks; aliases and merge keys point inside the same
+/// document, so the document's text covers them.
+pub fn may_match(steps: &[Step], text: &str) -> bool {
+    let names: &[String] = match steps.first() {
+        Some(Step::Descendant(inner)) => match inner.as_ref() {
+            Step::Key(k) => std::slice::from_ref(k),
+            Step::Keys(ks) => ks,
+            _ => return true,
+        },
+        _ => return true,
+    };
+    let literal = |k: &str| {
+        let b = k.as_bytes();
+        b.first().is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/'))
+            && !["true", "false", "null", "nan", "inf", "infinity"].iter().any(|w| k.eq_ignore_ascii_case(w))
+    };
+    if !names.iter().all(|k| literal(k)) || memchr::memchr(b'\\', text.as_bytes()).is_some() {
+        return true;
+    }
+    names.iter().any(|k| memchr::memmem::find(text.as_bytes(), k.as_bytes()).is_some())
+}
+
 /// Evaluates simple `steps` from `root`, in document order.
 pub fn select<'a>(steps: &[Step], root: Located<'a>) -> Vec<(Vec<PathElem>, Located<'a>)> {
     let mut out = Vec::new();
@@ -224,6 +251,20 @@ mod tests {
     use super::*;
     use crate::source::SourceFile;
     use serde_json_path::JsonPath;
+
+    #[test]
+    fn descendant_prefilter_is_conservative() {
+        let steps = |t: &str| parse_simple(t).unwrap();
+        let doc = "kind: PersistentVolumeClaim\nspec:\n  storageClassName: fast\n";
+        assert!(may_match(&steps("$..storageClassName"), doc));
+        assert!(!may_match(&steps("$..storageClassName"), "kind: ConfigMap\ndata: {}\n"));
+        assert!(may_match(&steps("$..metadata['labels','annotations'][*]"), "metadata:\n  annotations: {}\n"));
+        assert!(!may_match(&steps("$..metadata['labels','annotations'][*]"), "kind: Secret\n"));
+        // An escape may spell the key; a YAML 1.1 key may resolve to `true`; other selectors always walk.
+        assert!(may_match(&steps("$..storageClassName"), "\"storage\\u0043lassName\": x"));
+        assert!(may_match(&steps("$..true"), "yes: 1"));
+        assert!(may_match(&steps("$.spec"), ""));
+    }
 
     #[test]
     fn parses_only_simple_selectors() {

@@ -47,10 +47,26 @@ fn version_index(version: (u32, u32)) -> Option<usize> {
     embedded::VERSIONS.iter().position(|(v, _)| *v == name)
 }
 
-/// One inflated version table: `apiVersion/kind` → definition name, and the definitions.
+/// One inflated version table: `apiVersion/kind` → definition name, and the definitions as raw JSON text,
+/// each parsed on first use (a run reads a few dozen of a version's several hundred definitions; the
+/// "which versions define this field" hint reads a handful in every version).
 struct Table {
     kinds: HashMap<String, String>,
-    defs: Map<String, Value>,
+    defs: HashMap<String, Def>,
+}
+
+/// One definition: its JSON text, parsed once when first needed.
+struct Def {
+    raw: Box<serde_json::value::RawValue>,
+    parsed: OnceLock<Value>,
+}
+
+impl Table {
+    /// The definition `name`, parsed.
+    fn def(&self, name: &str) -> Option<&Value> {
+        let def = self.defs.get(name)?;
+        Some(def.parsed.get_or_init(|| serde_json::from_str(def.raw.get()).unwrap_or(Value::Null)))
+    }
 }
 
 type Slot = Arc<OnceLock<Option<Arc<Schema>>>>;
@@ -79,16 +95,15 @@ fn table(index: usize) -> Option<&'static Table> {
         .table
         .get_or_init(|| {
             let (_, bytes) = embedded::VERSIONS.get(index)?;
+            #[derive(serde::Deserialize)]
+            struct RawTable {
+                kinds: HashMap<String, String>,
+                defs: HashMap<String, Box<serde_json::value::RawValue>>,
+            }
             let raw = miniz_oxide::inflate::decompress_to_vec(bytes).ok()?;
-            let mut doc: Value = serde_json::from_slice(&raw).ok()?;
-            let kinds = doc
-                .get("kinds")?
-                .as_object()?
-                .iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                .collect();
-            let Value::Object(defs) = doc.get_mut("defs")?.take() else { return None };
-            Some(Table { kinds, defs })
+            let doc: RawTable = serde_json::from_slice(&raw).ok()?;
+            let defs = doc.defs.into_iter().map(|(k, raw)| (k, Def { raw, parsed: OnceLock::new() })).collect();
+            Some(Table { kinds: doc.kinds, defs })
         })
         .as_ref()
 }
@@ -145,14 +160,14 @@ pub fn versions_with_field(api_version: &str, kind: &str, path: &[PathElem]) -> 
         let Some(def) = table.kinds.get(&key) else { continue };
         let resolve = |mut s: &'static Value| {
             while let Some(name) = s.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/$defs/")) {
-                match table.defs.get(name) {
+                match table.def(name) {
                     Some(next) => s = next,
                     None => break,
                 }
             }
             s
         };
-        let mut cur = table.defs.get(def.as_str()).map(resolve);
+        let mut cur = table.def(def.as_str()).map(resolve);
         for elem in path {
             cur = cur.and_then(|s| match elem {
                 PathElem::Key(k) => s.get("properties").and_then(|p| p.get(k.as_str())),
@@ -186,21 +201,21 @@ pub fn builtin(version: (u32, u32), api_version: &str, kind: &str) -> Option<Arc
         }
     };
     slot.get_or_init(|| {
-        let root = json!({"$ref": format!("#/$defs/{def}"), "$defs": closure(&table.defs, def)});
+        let root = json!({"$ref": format!("#/$defs/{def}"), "$defs": closure(table, def)});
         Schema::compile(root).ok().map(Arc::new)
     })
     .clone()
 }
 
 /// The definitions reachable from `start` through `$ref` (only these are compiled).
-fn closure(defs: &Map<String, Value>, start: &str) -> Map<String, Value> {
+fn closure(table: &Table, start: &str) -> Map<String, Value> {
     let mut out = Map::new();
     let mut todo = vec![start.to_owned()];
     while let Some(name) = todo.pop() {
         if out.contains_key(&name) {
             continue;
         }
-        let Some(schema) = defs.get(&name) else { continue };
+        let Some(schema) = table.def(&name) else { continue };
         collect_refs(schema, &mut todo);
         out.insert(name, schema.clone());
     }
