@@ -508,6 +508,7 @@ struct Shared<'a> {
 fn wants_scalar(case: &Case) -> bool {
     case.view == View::Scalar && !matches!(case.cond, Cond::Require(_))
 }
+
 /// A rule that applies to a kind: its number among the active rules, the rule, the cases that apply.
 type KindRule<'r> = (usize, &'r Rule, Vec<usize>);
 
@@ -555,40 +556,38 @@ fn evaluate_check(
     root: Located<'_>,
     out: &mut Vec<Finding>,
 ) {
-    {
-        let input = checks::CheckInput {
-            params: &ctx.rule.params,
-            object: ctx.object.value,
+    let input = checks::CheckInput {
+        params: &ctx.rule.params,
+        object: ctx.object.value,
+        target: root,
+        config: ctx.config,
+        resource: ctx.resource,
+        index: ctx.index,
+    };
+    for hit in checks::run(name, &input) {
+        let chosen = hit
+            .case
+            .as_deref()
+            .and_then(|id| ctx.rule.cases.iter().find(|c| c.id.as_deref() == Some(id)))
+            .unwrap_or(case);
+        let (node, _) = root.descend(&hit.path);
+        let vars = EvalVars {
+            ctx,
+            node,
             target: root,
-            config: ctx.config,
-            resource: ctx.resource,
-            index: ctx.index,
+            at: node,
+            key: None,
+            path: join(root_path, &hit.path),
+            error: None,
+            check: &hit.vars,
+            related: None,
         };
-        for hit in checks::run(name, &input) {
-            let chosen = hit
-                .case
-                .as_deref()
-                .and_then(|id| ctx.rule.cases.iter().find(|c| c.id.as_deref() == Some(id)))
-                .unwrap_or(case);
-            let (node, _) = root.descend(&hit.path);
-            let vars = EvalVars {
-                ctx,
-                node,
-                target: root,
-                at: node,
-                key: None,
-                path: join(root_path, &hit.path),
-                error: None,
-                check: &hit.vars,
-                related: None,
-            };
-            let mut finding = make_finding(ctx, chosen, &vars, node);
-            if let Some(severity) = hit.severity {
-                finding.severity = severity;
-            }
-            finding.related = hit.related;
-            out.push(finding);
+        let mut finding = make_finding(ctx, chosen, &vars, node);
+        if let Some(severity) = hit.severity {
+            finding.severity = severity;
         }
+        finding.related = hit.related;
+        out.push(finding);
     }
 }
 

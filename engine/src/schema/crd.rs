@@ -96,10 +96,8 @@ struct Entry {
     /// The CRD's `metadata.name`.
     name: String,
     /// The CRD object (its position in the run's object list, see [`Objects`]); the version's `openAPIV3Schema`
-    /// is at `at` inside it unless `has_schema` is false. Not a copy: large CRD schemas are read in place.
+    /// is at `at` inside it, when it has one. Not a copy: large CRD schemas are read in place.
     object: usize,
-    /// Whether the version has an `openAPIV3Schema` (at `at`).
-    has_schema: bool,
     /// The version name (for the "no schema" problem).
     version: String,
     /// Path of `openAPIV3Schema` inside the CRD.
@@ -112,20 +110,10 @@ struct Entry {
 /// The run's objects by position (the numbering given to [`Crds::collect`]).
 pub type Objects<'o, 'v> = &'o dyn Fn(usize) -> Option<&'v Value>;
 
-/// The value at `path` inside `value`.
-fn at_path<'v>(value: &'v Value, path: &[PathElem]) -> Option<&'v Value> {
-    path.iter().try_fold(value, |v, e| match e {
-        PathElem::Key(k) => v.get(k.as_str()),
-        PathElem::Index(i) => v.get(*i),
-    })
-}
-
 impl Entry {
+    /// The version's `openAPIV3Schema` (`at` leads to nothing when the version has none).
     fn source<'v>(&self, objects: Objects<'_, 'v>) -> Option<&'v Value> {
-        if !self.has_schema {
-            return None;
-        }
-        objects(self.object).and_then(|o| at_path(o, &self.at))
+        objects(self.object).and_then(|o| crate::pack::template::walk(o, &self.at))
     }
 
     fn compiled(&self, objects: Objects<'_, '_>) -> &Result<Arc<Schema>, CrdProblem> {
@@ -238,7 +226,6 @@ impl Crds {
                         crds.entries.push(Entry {
                             name: name.clone(),
                             object: position,
-                            has_schema: source.is_some(),
                             version,
                             at,
                             compiled: OnceLock::new(),

@@ -70,13 +70,17 @@ fn read(p: &Path) -> Option<String> {
     Some(f.text.to_string())
 }
 
-/// Asserts the equivalence on every manifest under `dir` and prints how much of it takes the fast path.
-fn check_dir(label: &str, dir: &Path) {
+/// Every manifest under `dir` (sorted) with its text, as kvet reads it.
+fn texts(dir: &Path) -> Vec<(PathBuf, String)> {
     let mut files = Vec::new();
     yaml_files(dir, &mut files);
+    files.into_iter().filter_map(|p| read(&p).map(|t| (p, t))).collect()
+}
+
+/// Asserts the equivalence on every manifest under `dir` and prints how much of it takes the fast path.
+fn check_dir(label: &str, dir: &Path) {
     let (mut n, mut n_fast, mut bytes, mut bytes_fast) = (0usize, 0usize, 0usize, 0usize);
-    for p in &files {
-        let Some(text) = read(p) else { continue };
+    for (p, text) in texts(dir) {
         n += 1;
         bytes += text.len();
         if check(&p.display().to_string(), &text) {
@@ -176,23 +180,19 @@ fn mutate(rng: &mut Rng, text: &str) -> String {
 
 #[test]
 fn fast_events_equal_saphyr_on_mutations() {
-    let mut texts = Vec::new();
+    let mut pool = Vec::new();
     for (_, dir) in corpus_dirs() {
-        let mut files = Vec::new();
-        yaml_files(&dir, &mut files);
-        for p in files {
-            if let Some(t) = read(&p) {
-                if t.len() <= 12_000 && fast::events(&t).is_some() {
-                    texts.push(t);
-                }
+        for (_, t) in texts(&dir) {
+            if t.len() <= 12_000 && fast::events(&t).is_some() {
+                pool.push(t);
             }
         }
     }
-    assert!(!texts.is_empty());
+    assert!(!pool.is_empty());
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let (mut total, mut fast) = (0, 0);
     for k in 0..10_000 {
-        let t = &texts[rng.below(texts.len())];
+        let t = &pool[rng.below(pool.len())];
         let m = mutate(&mut rng, t);
         total += 1;
         if check(&format!("mutation {k}"), &m) {
@@ -281,10 +281,7 @@ fn fast_events_equal_saphyr_on_snippets() {
 #[test]
 fn load_gives_the_same_result_on_both_paths() {
     for (_, dir) in corpus_dirs().into_iter().take(2) {
-        let mut files = Vec::new();
-        yaml_files(&dir, &mut files);
-        for p in files {
-            let Some(text) = read(&p) else { continue };
+        for (p, text) in texts(&dir) {
             let f = SourceFile::new(p.display().to_string(), text);
             let a = super::load(&f);
             let mut b = super::saphyr_load(&f);
@@ -313,10 +310,7 @@ fn load_gives_the_same_result_on_both_paths() {
 fn bail_report() {
     let mut lines = Vec::new();
     for (_, dir) in corpus_dirs() {
-        let mut files = Vec::new();
-        yaml_files(&dir, &mut files);
-        for p in files {
-            let Some(text) = read(&p) else { continue };
+        for (p, text) in texts(&dir) {
             let mut src = fast::FastSource::new(&text);
             loop {
                 match src.next_event() {
