@@ -57,6 +57,7 @@ pub fn run(args: CheckArgs) -> i32 {
     let sources: SourceMap = sources;
 
     progress.message(format!("checking {} files", sources.len()));
+    kvet_engine::release_at_exit(true); // the process ends after the report
     let report = if args.parse_only {
         kvet_engine::eval::parse_only(sources, &cfg)
     } else {

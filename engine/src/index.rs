@@ -244,6 +244,11 @@ impl<'a> Index<'a> {
         &self.entries
     }
 
+    /// Whether findings in `file` are reported (files only read as `--context` are not).
+    pub fn is_reported(&self, file: FileId) -> bool {
+        self.sources.get(file).reported
+    }
+
     /// Entry by position.
     pub fn entry(&self, i: usize) -> &Entry<'a> {
         &self.entries[i]

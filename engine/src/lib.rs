@@ -26,6 +26,25 @@ pub use finding::{Finding, ObjectRef, Related, Severity};
 pub use pack::Pack;
 pub use source::{FileId, Position, SourceFile, SourceMap, Span};
 
+static RELEASE_AT_EXIT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Leaves a run's large structures (documents and their span trees, compiled schemas) to the process's exit
+/// instead of freeing them node by node, which costs a few percent of a run. For a process that ends right
+/// after the run, like the `kvet` binary; off by default, so a library user's memory stays bounded (then a
+/// worker thread frees them while the report is rendered).
+pub fn release_at_exit(on: bool) {
+    RELEASE_AT_EXIT.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Frees `value` the way [`release_at_exit`] chose.
+pub(crate) fn dispose<T: Send + 'static>(value: T) {
+    if RELEASE_AT_EXIT.load(std::sync::atomic::Ordering::Relaxed) {
+        std::mem::forget(value);
+    } else {
+        rayon::spawn(move || drop(value));
+    }
+}
+
 /// Counts shown in every report's summary.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {

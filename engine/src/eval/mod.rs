@@ -67,7 +67,7 @@ pub fn parse_only(sources: SourceMap, config: &Config) -> Report {
         resources: loaded.iter().map(|l| l.resources.len()).sum(),
         ..Default::default()
     };
-    rayon::spawn(move || drop(loaded));
+    crate::dispose(loaded);
     Report { sources, findings: Vec::new(), summary }
 }
 
@@ -123,6 +123,12 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
 
     // Rules × objects, in parallel.
     let active: Vec<&Rule> = pack.rules().iter().filter(|r| r.enabled).collect();
+    let templates = active.iter().flat_map(|r| &r.cases).filter_map(|c| match &c.cond {
+        Cond::Check(name) => Some(name.as_str()),
+        _ => None,
+    });
+    checks::prepare(templates, &index, config);
+    timer.phase("prepare");
     let units: Vec<(&LoadedFile, &Resource)> =
         loaded.iter().flat_map(|lf| lf.resources.iter().map(move |r| (lf, r))).collect();
     // The rules that apply to each kind, decided once per kind rather than once per object.
@@ -175,35 +181,46 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         let spent = ns.iter().map(|n| n.load(std::sync::atomic::Ordering::Relaxed));
         timer.costliest(spent.zip(active.iter().map(|r| r.id.as_str())).collect());
     }
-    // Suppression.
-    let directives: Vec<suppress::Directives> = sources.iter().map(|(_, f)| suppress::scan(f)).collect();
-    let mut annotations: HashMap<(FileId, usize, String), Vec<String>> = HashMap::new();
-    for lf in &loaded {
-        for r in &lf.resources {
-            let ids = suppress::annotation_ids(r.node(&lf.documents[r.doc]).value);
-            if !ids.is_empty() {
-                annotations.insert((r.file, r.doc, yaml::path_string(&r.base)), ids);
-            }
-        }
-    }
+    // Suppression (the scans and the per-finding matching in parallel; the bookkeeping in order).
+    let files: Vec<&SourceFile> = sources.iter().map(|(_, f)| f).collect();
+    let directives: Vec<suppress::Directives> = files.par_iter().map(|f| suppress::scan(f)).collect();
+    let annotations: HashMap<(FileId, usize, String), Vec<String>> = loaded
+        .par_iter()
+        .flat_map_iter(|lf| {
+            lf.resources.iter().filter_map(|r| {
+                let ids = suppress::annotation_ids(r.node(&lf.documents[r.doc]).value);
+                (!ids.is_empty()).then(|| ((r.file, r.doc, yaml::path_string(&r.base)), ids))
+            })
+        })
+        .collect();
     let annotated_files: std::collections::HashSet<FileId> = annotations.keys().map(|(file, _, _)| *file).collect();
+    // Per finding: None when its file is not reported, else the directives that silence it and whether an
+    // annotation does.
+    type Verdict = Option<(Vec<(usize, usize)>, bool)>;
+    let verdicts: Vec<Verdict> = raw
+        .par_iter()
+        .map(|f| {
+            let file = sources.get(f.file);
+            if !file.reported {
+                return None;
+            }
+            let line = file.position(f.span.start).line;
+            let aliases = pack.get(&f.rule).map(|r| r.aliases.as_slice()).unwrap_or(&[]);
+            let by_comment = directives[f.file.0 as usize].matches(&f.rule, aliases, line);
+            let by_annotation = f.object.is_some()
+                && annotated_files.contains(&f.file)
+                && object_annotation_matches(&annotations, &loaded, f, aliases);
+            Some((by_comment, by_annotation))
+        })
+        .collect();
     let mut suppressed = 0;
     let mut used: std::collections::HashSet<(usize, usize, usize)> = std::collections::HashSet::new();
     let mut findings = Vec::with_capacity(raw.len());
-    for f in raw {
-        let file = sources.get(f.file);
-        if !file.reported {
-            continue;
-        }
-        let line = file.position(f.span.start).line;
-        let aliases = pack.get(&f.rule).map(|r| r.aliases.as_slice()).unwrap_or(&[]);
-        let by_comment = directives[f.file.0 as usize].matches(&f.rule, aliases, line);
+    for (f, verdict) in raw.into_iter().zip(verdicts) {
+        let Some((by_comment, by_annotation)) = verdict else { continue };
         for (d, i) in &by_comment {
             used.insert((f.file.0 as usize, *d, *i));
         }
-        let by_annotation = f.object.is_some()
-            && annotated_files.contains(&f.file)
-            && object_annotation_matches(&annotations, &loaded, &f, aliases);
         if !by_comment.is_empty() || by_annotation {
             suppressed += 1;
         } else {
@@ -263,13 +280,13 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         suppressed,
     };
     timer.phase("suppress+sort");
-    // Compiled schemas and the binding simulation are large; a worker frees them while the report is rendered.
+    // Compiled schemas, the binding simulation and the documents are large: a worker frees them while the report
+    // is rendered, or the process's exit does (`release_at_exit`).
     let cache = std::mem::take(&mut index.cache);
-    rayon::spawn(move || drop(cache));
+    crate::dispose(cache);
     drop(index);
     timer.phase("drop index");
-    // Freeing millions of small nodes is measurable; let a worker do it while the report is rendered.
-    rayon::spawn(move || drop(loaded));
+    crate::dispose(loaded);
     Report { sources, findings, summary }
 }
 
@@ -420,8 +437,12 @@ fn target_roots<'d>(target: Target, kind: &str, object: Located<'d>) -> Vec<(Vec
 struct Ctx<'a> {
     rule: &'a Rule,
     file: &'a SourceFile,
-    /// The source text of the object's document (aliases and merge keys only point inside it).
+    /// The source text of the object's document.
     doc_text: &'a str,
+    /// Where `doc_text` starts in the file.
+    doc_start: u32,
+    /// Keys are spelled literally in the document's text (`Document::literal_keys`).
+    literal_keys: bool,
     resource: &'a Resource,
     object: Located<'a>,
     config: &'a Config,
@@ -443,8 +464,12 @@ fn evaluate_rule<'a>(
 ) {
     let object = resource.node(doc);
     let doc_span = doc.spans.span;
-    let doc_text = file.text.get(doc_span.start as usize..doc_span.end as usize).unwrap_or(&file.text);
-    let ctx = Ctx { rule, file, doc_text, resource, object, config, index };
+    let (doc_start, doc_text) = match file.text.get(doc_span.start as usize..doc_span.end as usize) {
+        Some(text) => (doc_span.start, text),
+        None => (0, &file.text[..]),
+    };
+    let literal_keys = doc.literal_keys;
+    let ctx = Ctx { rule, file, doc_text, doc_start, literal_keys, resource, object, config, index };
     let mut wording_check_ran = false;
     let Shared { roots, selections } = shared;
     for case in cases.iter().map(|i| &rule.cases[*i]) {
@@ -522,8 +547,11 @@ struct Selected<'d> {
 fn select_nodes<'d>(ctx: &Ctx<'_>, case: &Case, root: Located<'d>) -> Vec<Selected<'d>> {
     let selected: Vec<(Vec<PathElem>, Located<'d>)> = match (&case.simple_select, &case.select) {
         (_, None) => vec![(Vec::new(), root)],
-        (Some(steps), Some(_)) if !crate::pack::select::may_match(steps, ctx.doc_text) => Vec::new(),
-        (Some(steps), Some(_)) => crate::pack::select::select(steps, root),
+        (Some(steps), Some(_)) => match crate::pack::select::occurrences(steps, ctx.doc_text, ctx.doc_start) {
+            Some(hits) if ctx.literal_keys && hits.is_empty() => Vec::new(),
+            Some(hits) if ctx.literal_keys => crate::pack::select::select_pruned(steps, root, &hits),
+            _ => crate::pack::select::select(steps, root),
+        },
         (None, Some(path)) => crate::pack::select::select_general(path, root),
     };
     selected

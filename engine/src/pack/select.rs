@@ -3,7 +3,7 @@
 //! in the order RFC 9535 (and `serde_json_path`) gives. Anything else (filters, slices, negative indexes,
 //! mixed unions) goes through `serde_json_path`.
 
-use crate::yaml::{Located, PathElem};
+use crate::yaml::{Located, PathElem, SpanNode};
 use serde_json::Value;
 
 /// One step of a simple selector.
@@ -121,20 +121,20 @@ pub fn select_general<'a>(path: &serde_json_path::JsonPath, root: Located<'a>) -
         .collect()
 }
 
-/// Whether simple `steps` can select anything in a document whose source text is `text`. A selector that starts
-/// with a descendant member (`$..storageClassName`, `$..metadata['labels','annotations']`) visits every node of
-/// the object; when the document's text does not contain any of those names, nothing can match and the walk is
-/// skipped. Conservative: a text with a `\` (a quoted key may spell a character as an escape) or a name a YAML 1.1
-/// key could resolve to (`true`, `null`, numbers) always walks; aliases and merge keys point inside the same
-/// document, so the document's text covers them.
-pub fn may_match(steps: &[Step], text: &str) -> bool {
+/// Where the names of a leading descendant member step (`$..storageClassName`,
+/// `$..metadata['labels','annotations']`) occur in the document's source `text` (byte offsets from `base`, the
+/// text's offset in its file; sorted). In a document whose keys are spelled literally inside their mappings
+/// (`Document::literal_keys`), a subtree whose span holds no occurrence cannot contain a match: the walk skips
+/// it, and a document without occurrences is not walked at all. `None` for other selectors and for names a
+/// YAML 1.1 key could resolve to (`true`, `null`, numbers).
+pub fn occurrences(steps: &[Step], text: &str, base: u32) -> Option<Vec<u32>> {
     let names: &[String] = match steps.first() {
         Some(Step::Descendant(inner)) => match inner.as_ref() {
             Step::Key(k) => std::slice::from_ref(k),
             Step::Keys(ks) => ks,
-            _ => return true,
+            _ => return None,
         },
-        _ => return true,
+        _ => return None,
     };
     let literal = |k: &str| {
         let b = k.as_bytes();
@@ -142,18 +142,41 @@ pub fn may_match(steps: &[Step], text: &str) -> bool {
             && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/'))
             && !["true", "false", "null", "nan", "inf", "infinity"].iter().any(|w| k.eq_ignore_ascii_case(w))
     };
-    if !names.iter().all(|k| literal(k)) || memchr::memchr(b'\\', text.as_bytes()).is_some() {
-        return true;
+    if !names.iter().all(|k| literal(k)) {
+        return None;
     }
-    names.iter().any(|k| memchr::memmem::find(text.as_bytes(), k.as_bytes()).is_some())
+    let mut hits: Vec<u32> = names
+        .iter()
+        .flat_map(|k| memchr::memmem::find_iter(text.as_bytes(), k.as_bytes()).map(|at| base + at as u32))
+        .collect();
+    if names.len() > 1 {
+        hits.sort_unstable();
+    }
+    Some(hits)
 }
 
 /// Evaluates simple `steps` from `root`, in document order.
 pub fn select<'a>(steps: &[Step], root: Located<'a>) -> Vec<(Vec<PathElem>, Located<'a>)> {
     let mut out = Vec::new();
     let mut path = Vec::new();
-    walk(steps, root, &mut path, &mut out);
+    walk(steps, root, &mut path, &mut out, None);
     out
+}
+
+/// [`select`] for steps that start with a descendant member, skipping every subtree whose span holds none of
+/// the name `hits` ([`occurrences`]). Only for documents with `Document::literal_keys` (no alias, merge key or
+/// escape). Same result as [`select`], in the same order.
+pub fn select_pruned<'a>(steps: &[Step], root: Located<'a>, hits: &[u32]) -> Vec<(Vec<PathElem>, Located<'a>)> {
+    let mut out = Vec::new();
+    let mut path = Vec::new();
+    walk(steps, root, &mut path, &mut out, Some(hits));
+    out
+}
+
+/// Whether some hit lies in `span`.
+fn covers(hits: &[u32], span: crate::source::Span) -> bool {
+    let i = hits.partition_point(|h| *h < span.start);
+    hits.get(i).is_some_and(|h| *h < span.end)
 }
 
 /// A path step borrowing its key from the document: walking (descendant segments visit every node) allocates
@@ -166,7 +189,10 @@ enum Elem<'a> {
 
 type Out<'a> = Vec<(Vec<PathElem>, Located<'a>)>;
 
-fn walk<'a>(steps: &[Step], node: Located<'a>, path: &mut Vec<Elem<'a>>, out: &mut Out<'a>) {
+/// Descendant segments skip subtrees without any of these offsets (see [`select_pruned`]).
+type Prune<'h> = Option<&'h [u32]>;
+
+fn walk<'a>(steps: &[Step], node: Located<'a>, path: &mut Vec<Elem<'a>>, out: &mut Out<'a>, prune: Prune<'_>) {
     let Some((step, rest)) = steps.split_first() else {
         let owned = path
             .iter()
@@ -178,53 +204,68 @@ fn walk<'a>(steps: &[Step], node: Located<'a>, path: &mut Vec<Elem<'a>>, out: &m
         out.push((owned, node));
         return;
     };
-    apply(step, rest, node, path, out);
+    apply(step, rest, node, path, out, prune);
 }
 
 /// Applies one step at `node`, then the `rest` to each node it selects.
-fn apply<'a>(step: &Step, rest: &[Step], node: Located<'a>, path: &mut Vec<Elem<'a>>, out: &mut Out<'a>) {
+fn apply<'a>(
+    step: &Step,
+    rest: &[Step],
+    node: Located<'a>,
+    path: &mut Vec<Elem<'a>>,
+    out: &mut Out<'a>,
+    prune: Prune<'_>,
+) {
     match (step, node.value) {
-        (Step::Key(k), Value::Object(_)) => member(k, rest, node, path, out),
+        (Step::Key(k), Value::Object(_)) => member(k, rest, node, path, out, prune),
         (Step::Keys(keys), Value::Object(_)) => {
             for k in keys {
-                member(k, rest, node, path, out);
+                member(k, rest, node, path, out, prune);
             }
         }
         (Step::Index(n), Value::Array(items)) => {
             if let (Some(value), Some(spans)) = (items.get(*n), node.spans.children.get(*n)) {
                 path.push(Elem::Index(*n));
-                walk(rest, Located { value, spans }, path, out);
+                walk(rest, Located { value, spans }, path, out, prune);
                 path.pop();
             }
         }
         (Step::Wildcard, Value::Array(items)) => {
             for (i, (value, spans)) in items.iter().zip(&node.spans.children).enumerate() {
                 path.push(Elem::Index(i));
-                walk(rest, Located { value, spans }, path, out);
+                walk(rest, Located { value, spans }, path, out, prune);
                 path.pop();
             }
         }
         (Step::Wildcard, Value::Object(map)) => {
             for ((k, value), spans) in map.iter().zip(&node.spans.children) {
                 path.push(Elem::Key(k));
-                walk(rest, Located { value, spans }, path, out);
+                walk(rest, Located { value, spans }, path, out, prune);
                 path.pop();
             }
         }
         (Step::Descendant(inner), _) => {
-            apply(inner, rest, node, path, out);
+            // The hits are those of this step's names: later steps walk without them.
+            apply(inner, rest, node, path, out, None);
+            let skip = |spans: &SpanNode| prune.is_some_and(|hits| !covers(hits, spans.span));
             match node.value {
                 Value::Array(items) => {
                     for (i, (value, spans)) in items.iter().zip(&node.spans.children).enumerate() {
+                        if skip(spans) {
+                            continue;
+                        }
                         path.push(Elem::Index(i));
-                        apply(step, rest, Located { value, spans }, path, out);
+                        apply(step, rest, Located { value, spans }, path, out, prune);
                         path.pop();
                     }
                 }
                 Value::Object(map) => {
                     for ((k, value), spans) in map.iter().zip(&node.spans.children) {
+                        if skip(spans) {
+                            continue;
+                        }
                         path.push(Elem::Key(k));
-                        apply(step, rest, Located { value, spans }, path, out);
+                        apply(step, rest, Located { value, spans }, path, out, prune);
                         path.pop();
                     }
                 }
@@ -237,11 +278,18 @@ fn apply<'a>(step: &Step, rest: &[Step], node: Located<'a>, path: &mut Vec<Elem<
 
 /// The member `k` of the mapping `node`, if present (a linear scan: manifests' mappings are small, and it
 /// finds the span node at the same time).
-fn member<'a>(k: &str, rest: &[Step], node: Located<'a>, path: &mut Vec<Elem<'a>>, out: &mut Out<'a>) {
+fn member<'a>(
+    k: &str,
+    rest: &[Step],
+    node: Located<'a>,
+    path: &mut Vec<Elem<'a>>,
+    out: &mut Out<'a>,
+    prune: Prune<'_>,
+) {
     let Value::Object(map) = node.value else { return };
     if let Some(((key, value), spans)) = map.iter().zip(&node.spans.children).find(|((key, _), _)| *key == k) {
         path.push(Elem::Key(key));
-        walk(rest, Located { value, spans }, path, out);
+        walk(rest, Located { value, spans }, path, out, prune);
         path.pop();
     }
 }
@@ -256,14 +304,47 @@ mod tests {
     fn descendant_prefilter_is_conservative() {
         let steps = |t: &str| parse_simple(t).unwrap();
         let doc = "kind: PersistentVolumeClaim\nspec:\n  storageClassName: fast\n";
-        assert!(may_match(&steps("$..storageClassName"), doc));
-        assert!(!may_match(&steps("$..storageClassName"), "kind: ConfigMap\ndata: {}\n"));
-        assert!(may_match(&steps("$..metadata['labels','annotations'][*]"), "metadata:\n  annotations: {}\n"));
-        assert!(!may_match(&steps("$..metadata['labels','annotations'][*]"), "kind: Secret\n"));
-        // An escape may spell the key; a YAML 1.1 key may resolve to `true`; other selectors always walk.
-        assert!(may_match(&steps("$..storageClassName"), "\"storage\\u0043lassName\": x"));
-        assert!(may_match(&steps("$..true"), "yes: 1"));
-        assert!(may_match(&steps("$.spec"), ""));
+        assert_eq!(occurrences(&steps("$..storageClassName"), doc, 100), Some(vec![136]));
+        assert_eq!(occurrences(&steps("$..storageClassName"), "kind: ConfigMap\ndata: {}\n", 0), Some(vec![]));
+        let labels = steps("$..metadata['labels','annotations'][*]");
+        assert_eq!(occurrences(&labels, "metadata:\n  annotations: {}\nx: metadata", 0), Some(vec![0, 31]));
+        assert_eq!(occurrences(&labels, "kind: Secret\n", 0), Some(vec![]));
+        let both = steps("$..['labels','annotations']");
+        assert_eq!(occurrences(&both, "annotations: 1\nlabels: 2\nannotations: 3", 0), Some(vec![0, 15, 25]));
+        // A YAML 1.1 key may resolve to `true`; other selectors always walk.
+        assert_eq!(occurrences(&steps("$..true"), "yes: 1", 0), None);
+        assert_eq!(occurrences(&steps("$.spec"), "", 0), None);
+        assert_eq!(occurrences(&steps("$..*"), "a: 1", 0), None);
+    }
+
+    /// Content an alias copies keeps the spans of its anchor, outside the alias's parent, and an escape may
+    /// spell a key: pruning by name occurrences would lose matches, which is why the loader flags such
+    /// documents and evaluation walks them whole.
+    #[test]
+    fn documents_without_literal_keys_are_flagged() {
+        let text = "base: &b\n  metadata:\n    labels: {a: on}\nspec:\n  template: *b\n";
+        let f = SourceFile::new("t.yaml", text);
+        let doc = &crate::yaml::load(&f).documents[0];
+        assert!(!doc.literal_keys);
+        let steps = parse_simple("$..metadata['labels','annotations'][*]").unwrap();
+        let hits = occurrences(&steps, text, 0).unwrap();
+        assert_eq!(select(&steps, doc.root()).len(), 2);
+        assert_eq!(select_pruned(&steps, doc.root(), &hits).len(), 1, "the copy under spec is pruned");
+        let escaped = SourceFile::new("t.yaml", "\"meta\\u0064ata\": {labels: {a: b}}\n");
+        let doc = &crate::yaml::load(&escaped).documents[0];
+        assert!(!doc.literal_keys);
+        assert_eq!(occurrences(&steps, &escaped.text, 0), Some(vec![]), "the name is not in the text");
+        assert_eq!(select(&steps, doc.root()).len(), 1);
+        for (text, literal) in [
+            ("a: 1\nb: {c: 2}\n", true),
+            ("a: '*b'\nc: \"x\"\nd: 'e\\f'\n", true),
+            ("a: \"x\\ty\"\n", false),
+            ("a: &x {k: 1}\nb:\n  <<: *x\n", false),
+            ("a: &x 1\nb: *x\n---\nc: 2\n", true), // the flag is per document
+        ] {
+            let f = SourceFile::new("t.yaml", text);
+            assert_eq!(crate::yaml::load(&f).documents.last().unwrap().literal_keys, literal, "{text}");
+        }
     }
 
     #[test]
@@ -351,8 +432,10 @@ mod tests {
         }
     }
 
-    /// Every selector of the built-in pack that takes the fast path agrees with `serde_json_path` on every
-    /// document of the fixtures and examples, from the root and from every pod spec and container.
+    /// Every selector of the built-in pack that takes the fast path (and a few more descendant selectors) agrees
+    /// with `serde_json_path` on every document of the fixtures, the examples and the shared corpus, from the
+    /// root and from every pod spec and container — walked whole, and pruned by name occurrences as evaluation
+    /// does.
     #[test]
     fn pack_selectors_agree_on_fixtures() {
         let pack = crate::pack::Pack::load(&[], &Default::default()).expect("built-in pack loads");
@@ -366,22 +449,26 @@ mod tests {
         selectors.sort_unstable();
         selectors.dedup();
         assert!(selectors.iter().any(|s| s.contains("..")), "descendant selectors take the fast path");
+        selectors.extend(["$..name", "$..metadata..name", "$..['labels','annotations']", "$..items[*].path"]);
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut files = Vec::new();
-        for dir in ["fixtures", "examples"] {
+        for dir in ["fixtures", "examples", "../shared/corpus"] {
             for entry in ignore::WalkBuilder::new(root.join(dir)).standard_filters(false).build().flatten() {
-                if entry.path().extension().is_some_and(|e| e == "yaml") {
+                if entry.path().extension().is_some_and(|e| e == "yaml" || e == "yml") {
                     files.push(entry.path().to_path_buf());
                 }
             }
         }
         assert!(files.len() > 100, "fixtures found: {}", files.len());
         let mut compared = 0usize;
+        let mut pruned_compared = 0usize;
         for path in files {
             let Ok(text) = std::fs::read_to_string(&path) else { continue };
             let f = SourceFile::new(path.display().to_string(), text);
             for doc in crate::yaml::load(&f).documents {
                 let doc_root = doc.root();
+                let doc_span = doc.spans.span;
+                let doc_text = &f.text[doc_span.start as usize..doc_span.end as usize];
                 let mut roots = vec![doc_root];
                 for p in ["spec", "spec.template.spec", "spec.jobTemplate.spec.template.spec"] {
                     let Some(spec) = doc_root.get(&crate::yaml::parse_dotted(p).unwrap()) else { continue };
@@ -407,10 +494,24 @@ mod tests {
                             .collect();
                         assert_eq!(fast, slow, "{sel} in {}", f.name);
                         compared += fast.len();
+                        // What evaluation does: no walk without occurrences, pruned walk unless aliased.
+                        let steps = parse_simple(sel).unwrap();
+                        if let Some(hits) = occurrences(&steps, doc_text, doc_span.start) {
+                            let pruned: Vec<_> = if hits.is_empty() {
+                                Vec::new()
+                            } else if !doc.literal_keys {
+                                continue;
+                            } else {
+                                select_pruned(&steps, node, &hits).into_iter().map(|(p, n)| (p, n.spans.span)).collect()
+                            };
+                            assert_eq!(pruned, slow, "pruned {sel} in {}", f.name);
+                            pruned_compared += pruned.len();
+                        }
                     }
                 }
             }
         }
         assert!(compared > 1000, "selected nodes compared: {compared}");
+        assert!(pruned_compared > 1000, "selected nodes compared after pruning: {pruned_compared}");
     }
 }

@@ -166,25 +166,45 @@ fn key(s: &str) -> PathElem {
 impl Crds {
     /// Collects every CRD among `objects` (cheap: schemas are converted and compiled on first use). A CRD
     /// version whose schema equals one already collected (the same CRD vendored twice) shares its entry, so it
-    /// is compiled once.
+    /// is compiled once. The copies are compared in parallel: each version is compared with the earlier
+    /// versions of the same identity in order, and the first equal one is always an entry of its own (equality
+    /// is transitive), so the result is the serial one.
     pub fn collect<'a>(objects: impl Iterator<Item = (usize, &'a Value)>) -> Crds {
-        let mut crds = Crds::default();
-        // (CRD name, version, at) → entries with that identity, for sharing identical copies.
-        let mut same: HashMap<(String, String, Vec<PathElem>), Vec<usize>> = HashMap::new();
-        // Each entry's schema, beside `crds.entries`, for comparing copies.
-        let mut sources: Vec<Option<&'a Value>> = Vec::new();
+        use rayon::prelude::*;
+        struct Version<'a> {
+            position: usize,
+            addr: usize,
+            name: String,
+            api: String,
+            kind: &'a str,
+            version: String,
+            at: Vec<PathElem>,
+            source: Option<&'a Value>,
+        }
+        let mut found: Vec<Version<'a>> = Vec::new();
         for (position, object) in objects.filter(|(_, o)| is_crd(o)) {
             let addr = std::ptr::from_ref(object) as usize;
             let spec = object.get("spec");
             let group = spec.and_then(|s| s.get("group")).and_then(Value::as_str).unwrap_or_default();
             let kind = spec.and_then(|s| s.pointer("/names/kind")).and_then(Value::as_str).unwrap_or_default();
-            let name = object.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let name = object.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
             if group.is_empty() || kind.is_empty() {
                 continue; // an invalid CRD: the API server rejects it (spec.group, spec.names.kind are required)
             }
             let legacy = spec.and_then(|s| s.pointer("/validation/openAPIV3Schema"));
             let versions = spec.and_then(|s| s.get("versions")).and_then(Value::as_array);
-            let mut list: Vec<(String, Vec<PathElem>, Option<&'a Value>)> = Vec::new();
+            let mut push = |version: &str, at: Vec<PathElem>, source: Option<&'a Value>| {
+                found.push(Version {
+                    position,
+                    addr,
+                    name: name.to_owned(),
+                    api: format!("{group}/{version}"),
+                    kind,
+                    version: version.to_owned(),
+                    at,
+                    source,
+                });
+            };
             match versions {
                 Some(vs) => {
                     for (i, v) in vs.iter().enumerate() {
@@ -204,40 +224,48 @@ impl Crds {
                         } else {
                             vec![key("spec"), key("validation"), key("openAPIV3Schema")]
                         };
-                        list.push((vname.to_owned(), at, own.or(legacy)));
+                        push(vname, at, own.or(legacy));
                     }
                 }
                 None => {
                     if let Some(vname) = spec.and_then(|s| s.get("version")).and_then(Value::as_str) {
-                        let at = vec![key("spec"), key("validation"), key("openAPIV3Schema")];
-                        list.push((vname.to_owned(), at, legacy));
+                        push(vname, vec![key("spec"), key("validation"), key("openAPIV3Schema")], legacy);
                     }
                 }
             }
-            for (version, at, source) in list {
-                let identity = (name.clone(), version.clone(), at.clone());
-                let shared =
-                    same.get(&identity).and_then(|ids| ids.iter().copied().find(|i| same_source(sources[*i], source)));
-                let index = match shared {
-                    Some(i) => i,
-                    None => {
-                        let i = crds.entries.len();
-                        sources.push(source);
-                        crds.entries.push(Entry {
-                            name: name.clone(),
-                            object: position,
-                            version,
-                            at,
-                            compiled: OnceLock::new(),
-                        });
-                        same.entry(identity).or_default().push(i);
-                        i
-                    }
-                };
-                crds.by_crd.entry(addr).or_default().push(index);
-                let api = format!("{group}/{}", crds.entries[index].version);
-                crds.by_kind.entry((api, kind.to_owned())).or_insert(index);
-            }
+        }
+        // (CRD name, version, at) → the versions with that identity, in order.
+        let mut same: HashMap<(&str, &str, &[PathElem]), Vec<usize>> = HashMap::new();
+        for (i, v) in found.iter().enumerate() {
+            same.entry((&v.name, &v.version, &v.at)).or_default().push(i);
+        }
+        let copy_of: Vec<Option<usize>> = (0..found.len())
+            .into_par_iter()
+            .map(|i| {
+                let v = &found[i];
+                let group = &same[&(v.name.as_str(), v.version.as_str(), v.at.as_slice())];
+                group.iter().copied().take_while(|j| *j < i).find(|j| same_source(found[*j].source, v.source))
+            })
+            .collect();
+        let mut crds = Crds::default();
+        let mut entry_of: Vec<usize> = Vec::with_capacity(found.len());
+        for (i, v) in found.iter().enumerate() {
+            let index = match copy_of[i] {
+                Some(j) => entry_of[j],
+                None => {
+                    crds.entries.push(Entry {
+                        name: v.name.clone(),
+                        object: v.position,
+                        version: v.version.clone(),
+                        at: v.at.clone(),
+                        compiled: OnceLock::new(),
+                    });
+                    crds.entries.len() - 1
+                }
+            };
+            entry_of.push(index);
+            crds.by_crd.entry(v.addr).or_default().push(index);
+            crds.by_kind.entry((v.api.clone(), v.kind.to_owned())).or_insert(index);
         }
         crds
     }
@@ -250,8 +278,24 @@ impl Crds {
 
     /// The schema problems of one CRD object.
     pub fn problems(&self, crd: &Value, objects: Objects<'_, '_>) -> Vec<CrdProblem> {
-        let Some(list) = self.by_crd.get(&(std::ptr::from_ref(crd) as usize)) else { return Vec::new() };
-        list.iter().filter_map(|i| self.entries[*i].compiled(objects).as_ref().err().cloned()).collect()
+        self.entries_of(crd).iter().filter_map(|i| self.entries[*i].compiled(objects).as_ref().err().cloned()).collect()
+    }
+
+    /// The entries (served versions) of one CRD object; empty for any other object.
+    pub fn entries_of(&self, crd: &Value) -> &[usize] {
+        self.by_crd.get(&(std::ptr::from_ref(crd) as usize)).map_or(&[], Vec::as_slice)
+    }
+
+    /// The entry that defines `apiVersion`/`kind`.
+    pub fn entry_of_kind(&self, api: &str, kind: &str) -> Option<usize> {
+        self.by_kind.get(&(api.to_owned(), kind.to_owned())).copied()
+    }
+
+    /// Converts and compiles entry `i` now (see `SchemaSet::prepare`).
+    pub fn compile(&self, i: usize, objects: Objects<'_, '_>) {
+        if let Some(entry) = self.entries.get(i) {
+            entry.compiled(objects);
+        }
     }
 }
 

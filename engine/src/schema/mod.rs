@@ -108,6 +108,11 @@ fn table(index: usize) -> Option<&'static Table> {
         .as_ref()
 }
 
+/// Inflates the embedded table of `version` now (see `SchemaSet::prepare`).
+pub fn warm(version: (u32, u32)) {
+    version_index(version).and_then(table);
+}
+
 /// The `apiVersion/kind` keys a version knows. Uses the inflated table when it is there; otherwise reads only
 /// the `kinds` member of the JSON (the definitions are skipped, not built).
 fn known_kinds(index: usize) -> Option<&'static HashSet<String>> {
@@ -396,6 +401,67 @@ impl SchemaSet {
             }
         }
         SchemaSet { version, crds, external, first_of_kind }
+    }
+
+    /// Compiles now, spread over the threads, every schema the objects of `scope` will look up: the schema of
+    /// each distinct apiVersion/kind and each served version of the CRDs among them. Compiling on first use
+    /// inside evaluation made one thread wait while the other compiled the kind both had reached (evaluation
+    /// threads start at the same kinds when a repository repeats itself); compiled here, one kind per task, the
+    /// compilations themselves run in parallel and evaluation only reads. `scope` gives each object with its
+    /// size in bytes: the largest CRDs are compiled first (they dominate; the last task should be a short one).
+    pub fn prepare<'v, F>(&self, scope: impl Iterator<Item = (&'v Value, usize)>, objects: &F)
+    where
+        F: Fn(usize) -> Option<&'v Value> + Sync,
+    {
+        enum Job<'v> {
+            Kind(&'v str, &'v str),
+            Crd(usize),
+        }
+        let mut jobs: Vec<(usize, Job<'v>)> = Vec::new();
+        let mut kinds_seen: HashSet<(&str, &str)> = HashSet::new();
+        let mut crds_seen: HashSet<usize> = HashSet::new();
+        for (object, size) in scope {
+            let versions = self.crds.entries_of(object);
+            for i in versions {
+                if crds_seen.insert(*i) {
+                    jobs.push((size / versions.len(), Job::Crd(*i)));
+                }
+            }
+            let (Some(api), Some(kind)) =
+                (object.get("apiVersion").and_then(Value::as_str), object.get("kind").and_then(Value::as_str))
+            else {
+                continue;
+            };
+            if !kinds_seen.insert((api, kind)) {
+                continue;
+            }
+            // The lookup order: embedded schemas, then CRDs, then `--schema-dir`.
+            match self.crds.entry_of_kind(api, kind) {
+                Some(i) if !builtin_knows(self.version, api, kind) => {
+                    if crds_seen.insert(i) {
+                        jobs.push((0, Job::Crd(i)));
+                    }
+                }
+                _ => jobs.push((0, Job::Kind(api, kind))),
+            }
+        }
+        jobs.sort_by_key(|job| std::cmp::Reverse(job.0)); // stable: equal sizes keep their order
+                                                          // Each thread takes the next job (largest first): greedy longest-processing-time scheduling.
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        rayon::scope(|s| {
+            for _ in 0..rayon::current_num_threads().min(jobs.len()) {
+                s.spawn(|_| loop {
+                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((_, job)) = jobs.get(n) else { break };
+                    match job {
+                        Job::Kind(api, kind) => {
+                            self.lookup(api, kind, objects);
+                        }
+                        Job::Crd(i) => self.crds.compile(*i, objects),
+                    }
+                });
+            }
+        });
     }
 
     /// The target version.

@@ -36,6 +36,10 @@ pub struct Document {
     pub spans: SpanNode,
     /// Set when the document looks flattened (lost indentation): cascading rules stay quiet.
     pub flattened: bool,
+    /// Every mapping key is spelled literally in the source, inside the span of its mapping: no alias or merge
+    /// key copied content from elsewhere (such content keeps the spans of its anchor) and no double-quoted
+    /// scalar has an escape (`"na\u006De"`). Then a name absent from a subtree's text is absent from its keys.
+    pub literal_keys: bool,
 }
 
 impl Document {
@@ -256,6 +260,8 @@ struct Builder<'f> {
     /// The root is an empty plain scalar: an empty (or comment-only) document.
     root_empty: bool,
     aborted: bool,
+    /// The current document used an alias, a merge key or an escape (`Document::literal_keys` is the opposite).
+    not_literal: bool,
     documents: Vec<Document>,
     problems: Vec<Problem>,
 }
@@ -272,6 +278,7 @@ impl<'f> Builder<'f> {
             root: None,
             root_empty: false,
             aborted: false,
+            not_literal: false,
             documents: Vec::new(),
             problems: Vec::new(),
         }
@@ -299,6 +306,7 @@ impl<'f> Builder<'f> {
                     self.anchors.clear();
                     self.root = None;
                     self.aborted = false;
+                    self.not_literal = false;
                 }
                 Event::DocumentEnd => self.finish_document(),
                 Event::Scalar(text, style, anchor, tag) => {
@@ -307,6 +315,9 @@ impl<'f> Builder<'f> {
                     }
                     let tag_str = tag.as_ref().map(|t| format!("{}{}", t.handle, t.suffix).into_boxed_str());
                     let is_merge = style == ScalarStyle::Plain && text == "<<";
+                    self.not_literal |= is_merge
+                        || (style == ScalarStyle::DoubleQuoted
+                            && self.file.text.get(start as usize..end as usize).is_none_or(|raw| raw.contains('\\')));
                     if self.stack.is_empty() {
                         self.root_empty = style == ScalarStyle::Plain && text.is_empty();
                     }
@@ -333,6 +344,7 @@ impl<'f> Builder<'f> {
                     if self.aborted {
                         continue;
                     }
+                    self.not_literal = true;
                     match self.anchors.get(&id) {
                         Some((value, node, count)) => {
                             if *count > self.alias_budget {
@@ -507,6 +519,7 @@ impl<'f> Builder<'f> {
 
     fn finish_document(&mut self) {
         let root = self.root.take();
+        let literal_keys = !std::mem::take(&mut self.not_literal);
         self.stack.clear();
         if self.aborted {
             self.aborted = false;
@@ -517,7 +530,7 @@ impl<'f> Builder<'f> {
             return;
         }
         *self.doc_counter += 1;
-        self.documents.push(Document { index: *self.doc_counter, value, spans, flattened: false });
+        self.documents.push(Document { index: *self.doc_counter, value, spans, flattened: false, literal_keys });
     }
 
     fn syntax_error(&mut self, at: usize, info: &str) {

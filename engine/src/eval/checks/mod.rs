@@ -108,6 +108,27 @@ pub static TEMPLATES: &[(&str, CheckFn)] = &[
     ("env-from-names", env_from_names::check),
 ];
 
+/// Work a template does once per run before evaluation, spread over the threads (compiling what its checks
+/// will read), so that evaluation threads never wait on each other inside a lazily initialised cache.
+pub type PrepareFn = fn(&Index<'_>, &Config);
+
+/// The templates that prepare, by name.
+static PREPARE: &[(&str, PrepareFn)] = &[("schema", schema::prepare)];
+
+/// Runs the preparation of each template in `names` that has one.
+pub fn prepare<'n>(names: impl IntoIterator<Item = &'n str>, index: &Index<'_>, config: &Config) {
+    let mut done: Vec<&str> = Vec::new();
+    for name in names {
+        if done.contains(&name) {
+            continue;
+        }
+        done.push(name);
+        if let Some((_, f)) = PREPARE.iter().find(|(n, _)| *n == name) {
+            f(index, config);
+        }
+    }
+}
+
 /// Whether `name` is a known check template.
 pub fn is_known(name: &str) -> bool {
     TEMPLATES.iter().any(|(n, _)| *n == name)

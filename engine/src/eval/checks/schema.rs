@@ -8,7 +8,8 @@
 //! `check.help`.
 
 use super::{CheckInput, Hit};
-use crate::index::Origin;
+use crate::config::Config;
+use crate::index::{Index, Origin};
 use crate::schema::{Lookup, SchemaSet, ViolationKind};
 use crate::yaml::{PathElem, Style};
 use serde_json::{json, Map, Value};
@@ -21,15 +22,25 @@ fn hit(path: Vec<PathElem>, case: &str, message: String, help: String) -> Hit {
 }
 
 fn schemas<'i>(input: &'i CheckInput<'_>) -> &'i SchemaSet {
-    input.index.cache.schemas.get_or_init(|| {
-        let objects =
-            input.index.entries().iter().enumerate().filter(|(_, e)| matches!(e.origin, Origin::Manifest { .. }));
-        SchemaSet::build(
-            objects.map(|(i, e)| (i, e.value)),
-            input.config.target_version,
-            input.config.schema_dir.clone(),
-        )
+    schemas_of(input.index, input.config)
+}
+
+fn schemas_of<'i>(index: &'i Index<'_>, config: &Config) -> &'i SchemaSet {
+    index.cache.schemas.get_or_init(|| {
+        let objects = index.entries().iter().enumerate().filter(|(_, e)| matches!(e.origin, Origin::Manifest { .. }));
+        SchemaSet::build(objects.map(|(i, e)| (i, e.value)), config.target_version, config.schema_dir.clone())
     })
+}
+
+/// Before evaluation: builds the run's schema set (while the target version's table is inflated on the other
+/// thread) and compiles, in parallel, the schemas the objects of reported files will be validated against.
+pub fn prepare(index: &Index<'_>, config: &Config) {
+    let (set, ()) = rayon::join(|| schemas_of(index, config), || crate::schema::warm(config.target_version));
+    let scope = index.entries().iter().filter_map(|e| match e.origin {
+        Origin::Manifest { file, spans, .. } if index.is_reported(file) => Some((e.value, spans.span.len())),
+        _ => None,
+    });
+    set.prepare(scope, &|i: usize| index.entries().get(i).map(|e| e.value));
 }
 
 /// Whether the object is a kustomize strategic-merge patch or a base rather than an applyable object: every
