@@ -8,9 +8,9 @@ use crate::finding::Related;
 use crate::resource::{is_cluster_scoped, Resource};
 use crate::source::{FileId, SourceMap, Span};
 use crate::yaml::{Document, Located, PathElem, SpanNode};
+use foldhash::{HashMap, HashMapExt};
 use serde_json::Value;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Upper bound of synthesized claims per StatefulSet template (a typo like `replicas: 100000` must not blow up).

@@ -18,7 +18,8 @@ use crate::{Report, Summary};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
-use std::collections::HashMap;
+// The run's own maps hash with foldhash: several are filled on one thread between the parallel phases.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 /// A loaded file: its documents and loader problems.
 struct LoadedFile {
@@ -193,7 +194,7 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
             })
         })
         .collect();
-    let annotated_files: std::collections::HashSet<FileId> = annotations.keys().map(|(file, _, _)| *file).collect();
+    let annotated_files: HashSet<FileId> = annotations.keys().map(|(file, _, _)| *file).collect();
     // Per finding: None when its file is not reported, else the directives that silence it and whether an
     // annotation does.
     type Verdict = Option<(Vec<(usize, usize)>, bool)>;
@@ -214,7 +215,7 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         })
         .collect();
     let mut suppressed = 0;
-    let mut used: std::collections::HashSet<(usize, usize, usize)> = std::collections::HashSet::new();
+    let mut used: HashSet<(usize, usize, usize)> = HashSet::new();
     let mut findings = Vec::with_capacity(raw.len());
     for (f, verdict) in raw.into_iter().zip(verdicts) {
         let Some((by_comment, by_annotation)) = verdict else { continue };

@@ -506,7 +506,7 @@ pub const RULE: &str = "schema-violation";
 /// `yaml-scalar-type-coercion` for `value: yes`, `api-version-removed` for an unserved apiVersion. That rule
 /// says more (the reason and the fix); when it is disabled, the schema finding stays.
 pub fn drop_shadowed(findings: &mut Vec<crate::Finding>) {
-    let others: HashSet<(crate::FileId, u32, &str)> =
+    let others: foldhash::HashSet<(crate::FileId, u32, &str)> =
         findings.iter().filter(|f| f.rule != RULE).map(|f| (f.file, f.span.start, f.path.as_str())).collect();
     let shadowed: Vec<bool> =
         findings.iter().map(|f| f.rule == RULE && others.contains(&(f.file, f.span.start, f.path.as_str()))).collect();
