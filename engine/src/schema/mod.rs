@@ -445,8 +445,9 @@ impl SchemaSet {
                 _ => jobs.push((0, Job::Kind(api, kind))),
             }
         }
-        jobs.sort_by_key(|job| std::cmp::Reverse(job.0)); // stable: equal sizes keep their order
-                                                          // Each thread takes the next job (largest first): greedy longest-processing-time scheduling.
+        // Largest first (a stable sort: equal sizes keep their order), and each thread takes the next job:
+        // greedy longest-processing-time scheduling.
+        jobs.sort_by_key(|job| std::cmp::Reverse(job.0));
         let next = std::sync::atomic::AtomicUsize::new(0);
         rayon::scope(|s| {
             for _ in 0..rayon::current_num_threads().min(jobs.len()) {

@@ -92,6 +92,36 @@ fn crd_schema_converted_and_problems_located() {
     );
 }
 
+/// Copies of one CRD share an entry (compiled once); a copy whose schema differs gets its own; the custom
+/// resources use the first CRD defining their kind. Prepared (compiled ahead, in parallel) or not, the answers
+/// are the same.
+#[test]
+fn identical_crd_copies_share_an_entry() {
+    let crd = |field: &str| {
+        json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": {"name": "widgets.example.com"},
+            "spec": {"group": "example.com", "names": {"kind": "Widget", "plural": "widgets"}, "scope": "Namespaced",
+            "versions": [{"name": "v1", "served": true, "storage": true, "schema": {"openAPIV3Schema": {
+                "type": "object", "properties": {"spec": {"type": "object", "properties": {
+                    field: {"type": "string"}}}}}}}]}})
+    };
+    let cr = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {"b": "x"}});
+    let objects = [crd("a"), crd("b"), crd("a"), crd("b"), crd("a"), cr.clone()];
+    for prepared in [false, true] {
+        let set = SchemaSet::build(objects.iter().enumerate(), (1, 34), None);
+        let resolve = |i: usize| objects.get(i);
+        if prepared {
+            set.prepare(objects.iter().map(|o| (o, 100)), &resolve);
+        }
+        let entries: Vec<&[usize]> = objects.iter().map(|o| set.crds.entries_of(o)).collect();
+        assert_eq!(entries[..5], [&[0][..], &[1], &[0], &[1], &[0]], "prepared: {prepared}");
+        assert!(entries[5].is_empty());
+        let Lookup::Schema(s) = set.lookup("example.com/v1", "Widget", &resolve) else { panic!("schema") };
+        let got = messages(&s.violations(&cr));
+        assert_eq!(got, vec!["spec: unknown field \"b\"; did you mean \"a\"?"], "the first CRD (field a) wins");
+    }
+}
+
 #[test]
 fn first_object_of_each_kind_is_remembered() {
     let objects = [
