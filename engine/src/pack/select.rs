@@ -159,7 +159,7 @@ pub fn occurrences(steps: &[Step], text: &str, base: u32) -> Option<Vec<u32>> {
 pub fn select<'a>(steps: &[Step], root: Located<'a>) -> Vec<(Vec<PathElem>, Located<'a>)> {
     let mut out = Vec::new();
     let mut path = Vec::new();
-    walk(steps, root, &mut path, &mut out, None);
+    walk(steps, root, &mut path, &mut out);
     out
 }
 
@@ -167,9 +167,10 @@ pub fn select<'a>(steps: &[Step], root: Located<'a>) -> Vec<(Vec<PathElem>, Loca
 /// the name `hits` ([`occurrences`]). Only for documents with `Document::literal_keys` (no alias, merge key or
 /// escape). Same result as [`select`], in the same order.
 pub fn select_pruned<'a>(steps: &[Step], root: Located<'a>, hits: &[u32]) -> Vec<(Vec<PathElem>, Located<'a>)> {
+    let Some((Step::Descendant(inner), rest)) = steps.split_first() else { return select(steps, root) };
     let mut out = Vec::new();
     let mut path = Vec::new();
-    walk(steps, root, &mut path, &mut out, Some(hits));
+    descendant(inner, rest, root, &mut path, &mut out, Some(hits));
     out
 }
 
@@ -189,10 +190,7 @@ enum Elem<'a> {
 
 type Out<'a> = Vec<(Vec<PathElem>, Located<'a>)>;
 
-/// Descendant segments skip subtrees without any of these offsets (see [`select_pruned`]).
-type Prune<'h> = Option<&'h [u32]>;
-
-fn walk<'a>(steps: &[Step], node: Located<'a>, path: &mut Vec<Elem<'a>>, out: &mut Out<'a>, prune: Prune<'_>) {
+fn walk<'a>(steps: &[Step], node: Located<'a>, path: &mut Vec<Elem<'a>>, out: &mut Out<'a>) {
     let Some((step, rest)) = steps.split_first() else {
         let owned = path
             .iter()
@@ -204,72 +202,74 @@ fn walk<'a>(steps: &[Step], node: Located<'a>, path: &mut Vec<Elem<'a>>, out: &m
         out.push((owned, node));
         return;
     };
-    apply(step, rest, node, path, out, prune);
+    apply(step, rest, node, path, out);
 }
 
 /// Applies one step at `node`, then the `rest` to each node it selects.
-fn apply<'a>(
-    step: &Step,
-    rest: &[Step],
-    node: Located<'a>,
-    path: &mut Vec<Elem<'a>>,
-    out: &mut Out<'a>,
-    prune: Prune<'_>,
-) {
+fn apply<'a>(step: &Step, rest: &[Step], node: Located<'a>, path: &mut Vec<Elem<'a>>, out: &mut Out<'a>) {
     match (step, node.value) {
-        (Step::Key(k), Value::Object(_)) => member(k, rest, node, path, out, prune),
+        (Step::Key(k), Value::Object(_)) => member(k, rest, node, path, out),
         (Step::Keys(keys), Value::Object(_)) => {
             for k in keys {
-                member(k, rest, node, path, out, prune);
+                member(k, rest, node, path, out);
             }
         }
         (Step::Index(n), Value::Array(items)) => {
             if let (Some(value), Some(spans)) = (items.get(*n), node.spans.children.get(*n)) {
                 path.push(Elem::Index(*n));
-                walk(rest, Located { value, spans }, path, out, prune);
+                walk(rest, Located { value, spans }, path, out);
                 path.pop();
             }
         }
         (Step::Wildcard, Value::Array(items)) => {
             for (i, (value, spans)) in items.iter().zip(&node.spans.children).enumerate() {
                 path.push(Elem::Index(i));
-                walk(rest, Located { value, spans }, path, out, prune);
+                walk(rest, Located { value, spans }, path, out);
                 path.pop();
             }
         }
         (Step::Wildcard, Value::Object(map)) => {
             for ((k, value), spans) in map.iter().zip(&node.spans.children) {
                 path.push(Elem::Key(k));
-                walk(rest, Located { value, spans }, path, out, prune);
+                walk(rest, Located { value, spans }, path, out);
                 path.pop();
             }
         }
-        (Step::Descendant(inner), _) => {
-            // The hits are those of this step's names: later steps walk without them.
-            apply(inner, rest, node, path, out, None);
-            let skip = |spans: &SpanNode| prune.is_some_and(|hits| !covers(hits, spans.span));
-            match node.value {
-                Value::Array(items) => {
-                    for (i, (value, spans)) in items.iter().zip(&node.spans.children).enumerate() {
-                        if skip(spans) {
-                            continue;
-                        }
-                        path.push(Elem::Index(i));
-                        apply(step, rest, Located { value, spans }, path, out, prune);
-                        path.pop();
-                    }
+        (Step::Descendant(inner), _) => descendant(inner, rest, node, path, out, None),
+        _ => {}
+    }
+}
+
+/// A descendant segment: `inner` (then `rest`) at `node` and at each of its descendants, in preorder. With
+/// `hits` (only for the selector's leading segment, see [`select_pruned`]) a subtree whose span holds none of
+/// them is skipped.
+fn descendant<'a>(
+    inner: &Step,
+    rest: &[Step],
+    node: Located<'a>,
+    path: &mut Vec<Elem<'a>>,
+    out: &mut Out<'a>,
+    hits: Option<&[u32]>,
+) {
+    apply(inner, rest, node, path, out);
+    let skip = |spans: &SpanNode| hits.is_some_and(|hits| !covers(hits, spans.span));
+    match node.value {
+        Value::Array(items) => {
+            for (i, (value, spans)) in items.iter().zip(&node.spans.children).enumerate() {
+                if !skip(spans) {
+                    path.push(Elem::Index(i));
+                    descendant(inner, rest, Located { value, spans }, path, out, hits);
+                    path.pop();
                 }
-                Value::Object(map) => {
-                    for ((k, value), spans) in map.iter().zip(&node.spans.children) {
-                        if skip(spans) {
-                            continue;
-                        }
-                        path.push(Elem::Key(k));
-                        apply(step, rest, Located { value, spans }, path, out, prune);
-                        path.pop();
-                    }
+            }
+        }
+        Value::Object(map) => {
+            for ((k, value), spans) in map.iter().zip(&node.spans.children) {
+                if !skip(spans) {
+                    path.push(Elem::Key(k));
+                    descendant(inner, rest, Located { value, spans }, path, out, hits);
+                    path.pop();
                 }
-                _ => {}
             }
         }
         _ => {}
@@ -278,18 +278,11 @@ fn apply<'a>(
 
 /// The member `k` of the mapping `node`, if present (a linear scan: manifests' mappings are small, and it
 /// finds the span node at the same time).
-fn member<'a>(
-    k: &str,
-    rest: &[Step],
-    node: Located<'a>,
-    path: &mut Vec<Elem<'a>>,
-    out: &mut Out<'a>,
-    prune: Prune<'_>,
-) {
+fn member<'a>(k: &str, rest: &[Step], node: Located<'a>, path: &mut Vec<Elem<'a>>, out: &mut Out<'a>) {
     let Value::Object(map) = node.value else { return };
     if let Some(((key, value), spans)) = map.iter().zip(&node.spans.children).find(|((key, _), _)| *key == k) {
         path.push(Elem::Key(key));
-        walk(rest, Located { value, spans }, path, out, prune);
+        walk(rest, Located { value, spans }, path, out);
         path.pop();
     }
 }
@@ -494,7 +487,7 @@ mod tests {
                             .collect();
                         assert_eq!(fast, slow, "{sel} in {}", f.name);
                         compared += fast.len();
-                        // What evaluation does: no walk without occurrences, pruned walk unless aliased.
+                        // What evaluation does: no walk without occurrences, a pruned walk when keys are literal.
                         let steps = parse_simple(sel).unwrap();
                         if let Some(hits) = occurrences(&steps, doc_text, doc_span.start) {
                             let pruned: Vec<_> = if hits.is_empty() {

@@ -21,10 +21,6 @@ fn hit(path: Vec<PathElem>, case: &str, message: String, help: String) -> Hit {
     Hit { path, vars, case: Some(case.to_owned()), ..Hit::default() }
 }
 
-fn schemas<'i>(input: &'i CheckInput<'_>) -> &'i SchemaSet {
-    schemas_of(input.index, input.config)
-}
-
 fn schemas_of<'i>(index: &'i Index<'_>, config: &Config) -> &'i SchemaSet {
     index.cache.schemas.get_or_init(|| {
         let objects = index.entries().iter().enumerate().filter(|(_, e)| matches!(e.origin, Origin::Manifest { .. }));
@@ -96,7 +92,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     else {
         return Vec::new(); // manifest-identity reports it
     };
-    let set = schemas(input);
+    let set = schemas_of(input.index, input.config);
     let strict = input.config.strict_schemas;
     let (major, minor) = set.version();
     let mut hits = Vec::new();
