@@ -39,6 +39,14 @@ pub(crate) fn fail_with(report: Report) -> i32 {
 
 /// Loads config and pack as the pack arguments say; `Err(2)` after printing the error.
 pub(crate) fn load(pack_args: &PackArgs, tweak: impl FnOnce(&mut Config)) -> Result<(Config, Pack), i32> {
+    let cfg = load_config(pack_args, tweak)?;
+    let pack = load_pack(pack_args, &cfg)?;
+    Ok((cfg, pack))
+}
+
+/// Loads the config as the pack arguments say (`--config`, discovery, `--k8s-version`, `--schema-dir`, …);
+/// `Err(2)` after printing the error.
+pub(crate) fn load_config(pack_args: &PackArgs, tweak: impl FnOnce(&mut Config)) -> Result<Config, i32> {
     let config_path = if pack_args.no_config {
         None
     } else {
@@ -83,10 +91,15 @@ pub(crate) fn load(pack_args: &PackArgs, tweak: impl FnOnce(&mut Config)) -> Res
         }
     }
     tweak(&mut cfg);
+    Ok(cfg)
+}
+
+/// Loads the rule pack: the embedded rules, the config's rule directories and `--rules`; `Err(2)` after
+/// printing the error.
+pub(crate) fn load_pack(pack_args: &PackArgs, cfg: &Config) -> Result<Pack, i32> {
     let mut dirs: Vec<&std::path::Path> = cfg.rule_dirs.iter().map(|p| p.as_path()).collect();
     dirs.extend(pack_args.rules.iter().map(|p| p.as_path()));
-    let pack = Pack::load(&dirs, &cfg.rules).map_err(|e| fail_with(e.into_report()))?;
-    Ok((cfg, pack))
+    Pack::load(&dirs, &cfg.rules).map_err(|e| fail_with(e.into_report()))
 }
 
 /// Sets the rayon pool size.

@@ -7,6 +7,7 @@
 
 use crate::index::{Entry, Index, Origin};
 use crate::quantity::Quantity;
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashMap};
@@ -70,7 +71,7 @@ impl Criterion {
     pub fn claim_path(self, claim: &Value) -> Vec<PathElem> {
         match self {
             Criterion::Class => {
-                let spec_set = claim.pointer("/spec/storageClassName").is_some_and(|v| !v.is_null());
+                let spec_set = claim.pointer_at("/spec/storageClassName").is_some_and(|v| !v.is_null());
                 if !spec_set && annotation(claim, LEGACY_CLASS_ANNOTATION).is_some() {
                     keys(&["metadata", "annotations", LEGACY_CLASS_ANNOTATION])
                 } else {
@@ -90,7 +91,7 @@ impl Criterion {
     pub fn volume_path(self, volume: &Value) -> Vec<PathElem> {
         match self {
             Criterion::Class => {
-                let spec_set = volume.pointer("/spec/storageClassName").is_some_and(|v| !v.is_null());
+                let spec_set = volume.pointer_at("/spec/storageClassName").is_some_and(|v| !v.is_null());
                 if !spec_set && annotation(volume, LEGACY_CLASS_ANNOTATION).is_some() {
                     keys(&["metadata", "annotations", LEGACY_CLASS_ANNOTATION])
                 } else {
@@ -122,7 +123,7 @@ pub fn keys(path: &[&str]) -> Vec<PathElem> {
 }
 
 fn annotation<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
-    object.get("metadata")?.get("annotations")?.get(key)?.as_str()
+    object.field("metadata")?.field("annotations")?.get(key)?.as_str()
 }
 
 /// A claim's requested storage class.
@@ -136,7 +137,7 @@ pub enum ClaimClass<'v> {
 
 /// The class of a claim: `spec.storageClassName`, else the legacy annotation, else unset.
 pub fn claim_class(claim: &Value) -> ClaimClass<'_> {
-    match claim.pointer("/spec/storageClassName") {
+    match claim.pointer_at("/spec/storageClassName") {
         Some(Value::String(s)) => ClaimClass::Named(s),
         _ => annotation(claim, LEGACY_CLASS_ANNOTATION).map_or(ClaimClass::Unset, ClaimClass::Named),
     }
@@ -144,7 +145,7 @@ pub fn claim_class(claim: &Value) -> ClaimClass<'_> {
 
 /// The class of a PersistentVolume: `spec.storageClassName`, else the legacy annotation, else `""`.
 pub fn volume_class(volume: &Value) -> &str {
-    match volume.pointer("/spec/storageClassName") {
+    match volume.pointer_at("/spec/storageClassName") {
         Some(Value::String(s)) => s,
         _ => annotation(volume, LEGACY_CLASS_ANNOTATION).unwrap_or(""),
     }
@@ -152,13 +153,13 @@ pub fn volume_class(volume: &Value) -> &str {
 
 /// `spec.volumeMode`, defaulting to `Filesystem`.
 pub fn volume_mode(object: &Value) -> &str {
-    object.pointer("/spec/volumeMode").and_then(Value::as_str).unwrap_or("Filesystem")
+    object.pointer_at("/spec/volumeMode").and_then(Value::as_str).unwrap_or("Filesystem")
 }
 
 /// `spec.accessModes` (string entries, in order, deduplicated).
 pub fn access_modes(object: &Value) -> Vec<&str> {
     let mut out: Vec<&str> = Vec::new();
-    for m in object.pointer("/spec/accessModes").and_then(Value::as_array).into_iter().flatten() {
+    for m in object.pointer_at("/spec/accessModes").and_then(Value::as_array).into_iter().flatten() {
         if let Some(s) = m.as_str() {
             if !out.contains(&s) {
                 out.push(s);
@@ -170,12 +171,12 @@ pub fn access_modes(object: &Value) -> Vec<&str> {
 
 /// The claim's storage request (parsed, source text); `None` when absent or not a quantity.
 pub fn storage_request(claim: &Value) -> Option<(Quantity, String)> {
-    quantity_at(claim.pointer("/spec/resources/requests/storage")?)
+    quantity_at(claim.pointer_at("/spec/resources/requests/storage")?)
 }
 
 /// The volume's `capacity.storage` (parsed, source text).
 pub fn capacity(volume: &Value) -> Option<(Quantity, String)> {
-    quantity_at(volume.pointer("/spec/capacity/storage")?)
+    quantity_at(volume.pointer_at("/spec/capacity/storage")?)
 }
 
 fn quantity_at(v: &Value) -> Option<(Quantity, String)> {
@@ -192,7 +193,7 @@ pub fn selector_is_empty(selector: Option<&Value>) -> bool {
     match selector {
         Some(Value::Object(m)) => {
             let empty = |k: &str| m.get(k).is_none_or(|v| v.as_object().map_or(v.is_null(), Map::is_empty));
-            let no_exprs = m.get("matchExpressions").is_none_or(|v| v.as_array().map_or(v.is_null(), Vec::is_empty));
+            let no_exprs = m.field("matchExpressions").is_none_or(|v| v.as_array().map_or(v.is_null(), Vec::is_empty));
             empty("matchLabels") && no_exprs
         }
         _ => true,
@@ -224,7 +225,7 @@ pub fn selector_matches(selector: &Value, labels: Option<&Map<String, Value>>) -
         Some(other) => other.to_string(),
         None => "no such label".to_owned(),
     };
-    match sel.get("matchLabels") {
+    match sel.field("matchLabels") {
         None | Some(Value::Null) => {}
         Some(Value::Object(ml)) => {
             for (k, v) in ml {
@@ -239,19 +240,19 @@ pub fn selector_matches(selector: &Value, labels: Option<&Map<String, Value>>) -
         }
         Some(other) => return Err(SelectorError::Invalid(format!("matchLabels is {other}, not a mapping"))),
     }
-    let exprs = match sel.get("matchExpressions") {
+    let exprs = match sel.field("matchExpressions") {
         None | Some(Value::Null) => return Ok(()),
         Some(Value::Array(a)) => a,
         Some(other) => return Err(SelectorError::Invalid(format!("matchExpressions is {other}, not a list"))),
     };
     for (i, e) in exprs.iter().enumerate() {
-        let Some(key) = e.get("key").and_then(Value::as_str) else {
+        let Some(key) = e.field("key").and_then(Value::as_str) else {
             return Err(SelectorError::Invalid(format!("matchExpressions[{i}] has no key")));
         };
-        let Some(op) = e.get("operator").and_then(Value::as_str) else {
+        let Some(op) = e.field("operator").and_then(Value::as_str) else {
             return Err(SelectorError::Invalid(format!("matchExpressions[{i}] ({key}) has no operator")));
         };
-        let values: Vec<&str> = match e.get("values") {
+        let values: Vec<&str> = match e.field("values") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(vs)) => {
                 let mut out = Vec::with_capacity(vs.len());
@@ -341,7 +342,7 @@ pub fn compare(claim: &Entry<'_>, volume: &Entry<'_>, default_class: Option<&str
     // (2) volumeMode
     let (cm, vm) = (volume_mode(c), volume_mode(v));
     if cm != vm {
-        let dflt = |o: &Value| if o.pointer("/spec/volumeMode").is_some() { "" } else { " (default)" };
+        let dflt = |o: &Value| if o.pointer_at("/spec/volumeMode").is_some() { "" } else { " (default)" };
         if fail(Criterion::VolumeMode, format!("claim {cm}{}, PV {vm}{}", dflt(c), dflt(v))) {
             return out;
         }
@@ -356,8 +357,8 @@ pub fn compare(claim: &Entry<'_>, volume: &Entry<'_>, default_class: Option<&str
         }
     }
     // (4) selector
-    if let Some(sel) = c.pointer("/spec/selector") {
-        let labels = v.pointer("/metadata/labels").and_then(Value::as_object);
+    if let Some(sel) = c.pointer_at("/spec/selector") {
+        let labels = v.pointer_at("/metadata/labels").and_then(Value::as_object);
         if let Err(e) = selector_matches(sel, labels) {
             let detail = match e {
                 SelectorError::NoMatch(d) => d,
@@ -369,9 +370,9 @@ pub fn compare(claim: &Entry<'_>, volume: &Entry<'_>, default_class: Option<&str
         }
     }
     // (5) claimRef
-    if let Some(cr) = v.pointer("/spec/claimRef").filter(|r| r.is_object()) {
-        let ns = cr.get("namespace").and_then(Value::as_str).unwrap_or("");
-        let name = cr.get("name").and_then(Value::as_str).unwrap_or("");
+    if let Some(cr) = v.pointer_at("/spec/claimRef").filter(|r| r.is_object()) {
+        let ns = cr.field("namespace").and_then(Value::as_str).unwrap_or("");
+        let name = cr.field("name").and_then(Value::as_str).unwrap_or("");
         if ns != claim.namespace || name != claim.name {
             let target = if ns.is_empty() { format!("{name} (no namespace)") } else { format!("{ns}/{name}") };
             if fail(Criterion::ClaimRef, format!("PV is reserved for claim {target} by claimRef")) {
@@ -380,7 +381,7 @@ pub fn compare(claim: &Entry<'_>, volume: &Entry<'_>, default_class: Option<&str
         }
     }
     // (6) volumeName
-    if let Some(vn) = c.pointer("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+    if let Some(vn) = c.pointer_at("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty()) {
         if vn != volume.name && fail(Criterion::VolumeName, format!("claim names volumeName {vn}")) {
             return out;
         }
@@ -390,7 +391,7 @@ pub fn compare(claim: &Entry<'_>, volume: &Entry<'_>, default_class: Option<&str
         (Some((req, req_raw)), Some((cap, cap_raw))) if cap < req => {
             Some(format!("{cap_raw} = {cap} bytes < requested {req_raw} = {req} bytes"))
         }
-        (_, None) => Some(match v.pointer("/spec/capacity/storage") {
+        (_, None) => Some(match v.pointer_at("/spec/capacity/storage") {
             Some(raw) => format!("PV capacity {raw} is not a quantity"),
             None => "PV has no capacity.storage".to_owned(),
         }),
@@ -420,23 +421,23 @@ fn failed_mask(
     };
     mask |= u8::from(!class_ok);
     mask |= u8::from(volume_mode(c) != volume_mode(v)) << 1;
-    let pv_modes = v.pointer("/spec/accessModes").and_then(Value::as_array);
+    let pv_modes = v.pointer_at("/spec/accessModes").and_then(Value::as_array);
     let offered = |m: &str| pv_modes.is_some_and(|a| a.iter().any(|x| x.as_str() == Some(m)));
     let missing = c
-        .pointer("/spec/accessModes")
+        .pointer_at("/spec/accessModes")
         .and_then(Value::as_array)
         .is_some_and(|a| a.iter().filter_map(Value::as_str).any(|m| !offered(m)));
     mask |= u8::from(missing) << 2;
-    if let Some(sel) = c.pointer("/spec/selector") {
-        let labels = v.pointer("/metadata/labels").and_then(Value::as_object);
+    if let Some(sel) = c.pointer_at("/spec/selector") {
+        let labels = v.pointer_at("/metadata/labels").and_then(Value::as_object);
         mask |= u8::from(selector_matches(sel, labels).is_err()) << 3;
     }
-    if let Some(cr) = v.pointer("/spec/claimRef").filter(|r| r.is_object()) {
-        let ns = cr.get("namespace").and_then(Value::as_str).unwrap_or("");
-        let name = cr.get("name").and_then(Value::as_str).unwrap_or("");
+    if let Some(cr) = v.pointer_at("/spec/claimRef").filter(|r| r.is_object()) {
+        let ns = cr.field("namespace").and_then(Value::as_str).unwrap_or("");
+        let name = cr.field("name").and_then(Value::as_str).unwrap_or("");
         mask |= u8::from(ns != claim.namespace || name != claim.name) << 4;
     }
-    if let Some(vn) = c.pointer("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+    if let Some(vn) = c.pointer_at("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty()) {
         mask |= u8::from(vn != volume.name) << 5;
     }
     mask |= u8::from(cap < request) << 6;
@@ -597,7 +598,7 @@ impl Binding {
     /// class-less volume in order.
     pub fn first_classless_fit(&self, index: &Index<'_>, claim: &Entry<'_>) -> Option<usize> {
         let fits = |pos: usize| compare(claim, index.entry(self.classless_volumes[pos]), Some(""), true).is_empty();
-        let request = storage_request(claim.value).filter(|_| claim.value.pointer("/spec/selector").is_none());
+        let request = storage_request(claim.value).filter(|_| claim.value.pointer_at("/spec/selector").is_none());
         let Some((request, _)) = request else {
             return (0..self.classless_volumes.len()).find(|pos| fits(*pos)).map(|pos| self.classless_volumes[pos]);
         };
@@ -605,7 +606,7 @@ impl Binding {
         let mut candidates: Vec<usize> = Vec::new();
         let key = (claim.namespace.to_owned(), claim.name.to_string());
         candidates.extend(ix.reserved_for.get(&key).into_iter().flatten());
-        match claim.value.pointer("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+        match claim.value.pointer_at("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty()) {
             Some(vn) => candidates.extend(ix.by_name.get(vn).into_iter().flatten()),
             None => {
                 let (mode, modes) = (volume_mode(claim.value), access_modes(claim.value));
@@ -665,9 +666,9 @@ pub fn simulate(index: &Index<'_>) -> Binding {
         }
         buckets.entry(volume_class(v.value)).or_default().push(i);
         all_volumes.push(i);
-        if let Some(cr) = v.value.pointer("/spec/claimRef") {
-            let ns = cr.get("namespace").and_then(Value::as_str).unwrap_or("");
-            let name = cr.get("name").and_then(Value::as_str).unwrap_or("");
+        if let Some(cr) = v.value.pointer_at("/spec/claimRef") {
+            let ns = cr.field("namespace").and_then(Value::as_str).unwrap_or("");
+            let name = cr.field("name").and_then(Value::as_str).unwrap_or("");
             if !name.is_empty() {
                 b.by_claim_ref.entry(format!("{ns}/{name}")).or_default().push(i);
             }
@@ -683,7 +684,7 @@ pub fn simulate(index: &Index<'_>) -> Binding {
             b.owned.entry(owner).or_default().push(i);
         }
         if let (Origin::Manifest { .. }, Some(vn)) =
-            (c.origin, c.value.pointer("/spec/volumeName").and_then(Value::as_str))
+            (c.origin, c.value.pointer_at("/spec/volumeName").and_then(Value::as_str))
         {
             if !vn.is_empty() {
                 b.by_volume_name.entry(vn.to_owned()).or_default().push(i);
@@ -714,7 +715,7 @@ pub fn simulate(index: &Index<'_>) -> Binding {
     // Pre-bound pairs first: claims naming a volume, then volumes reserving a claim.
     for (ci, _) in &claims {
         let c = index.entry(*ci);
-        let Some(vn) = c.value.pointer("/spec/volumeName").and_then(Value::as_str) else { continue };
+        let Some(vn) = c.value.pointer_at("/spec/volumeName").and_then(Value::as_str) else { continue };
         if let Some(&vi) = volume_by_name.get(vn) {
             if index.entry(vi).content_known && !taken.contains_key(&vi) && fits(*ci, vi) {
                 taken.insert(vi, *ci);
@@ -728,9 +729,9 @@ pub fn simulate(index: &Index<'_>) -> Binding {
             continue;
         }
         let v = index.entry(vi);
-        let Some(cr) = v.value.pointer("/spec/claimRef") else { continue };
+        let Some(cr) = v.value.pointer_at("/spec/claimRef") else { continue };
         let (Some(ns), Some(name)) =
-            (cr.get("namespace").and_then(Value::as_str), cr.get("name").and_then(Value::as_str))
+            (cr.field("namespace").and_then(Value::as_str), cr.field("name").and_then(Value::as_str))
         else {
             continue;
         };
@@ -761,7 +762,7 @@ pub fn simulate(index: &Index<'_>) -> Binding {
             continue;
         }
         let c = index.entry(ci);
-        let volume_name = c.value.pointer("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty());
+        let volume_name = c.value.pointer_at("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty());
         if let Some(vn) = volume_name {
             if volume_by_name.get(vn).is_some_and(|vi| index.entry(*vi).content_known) {
                 b.claims.insert(ci, Outcome::Prebound);
@@ -791,12 +792,12 @@ fn static_reason(
     if class == Some("") {
         return Some(StaticReason::NoClass);
     }
-    if c.pointer("/spec/volumeName").and_then(Value::as_str).is_some_and(|s| !s.is_empty()) {
+    if c.pointer_at("/spec/volumeName").and_then(Value::as_str).is_some_and(|s| !s.is_empty()) {
         return Some(StaticReason::VolumeName);
     }
     if let Some(class) = class {
         let sc = b.classes.get(class).map(|i| index.entry(*i));
-        if sc.is_some_and(|sc| sc.value.get("provisioner").and_then(Value::as_str) == Some(NO_PROVISIONER)) {
+        if sc.is_some_and(|sc| sc.value.field("provisioner").and_then(Value::as_str) == Some(NO_PROVISIONER)) {
             return Some(StaticReason::NoProvisioner);
         }
         // Volumes of the class are expected to be bound, unless the class is a StorageClass of the set with a
@@ -805,7 +806,7 @@ fn static_reason(
             sc.content_known
                 && sc
                     .value
-                    .get("provisioner")
+                    .field("provisioner")
                     .and_then(Value::as_str)
                     .is_some_and(|p| !p.is_empty() && p != NO_PROVISIONER)
         });
@@ -813,7 +814,7 @@ fn static_reason(
             return Some(StaticReason::VolumesOfClass);
         }
     }
-    if !selector_is_empty(c.pointer("/spec/selector")) {
+    if !selector_is_empty(c.pointer_at("/spec/selector")) {
         return Some(StaticReason::Selector);
     }
     None
@@ -874,7 +875,7 @@ struct Group<'i> {
 
 /// The `claimRef` of a volume when it is a mapping: (namespace, name), absent fields as `""`.
 fn claim_ref(volume: &Value) -> Option<(&str, &str)> {
-    let cr = volume.pointer("/spec/claimRef").filter(|r| r.is_object())?;
+    let cr = volume.pointer_at("/spec/claimRef").filter(|r| r.is_object())?;
     let field = |k: &str| cr.get(k).and_then(Value::as_str).unwrap_or("");
     Some((field("namespace"), field("name")))
 }
@@ -967,7 +968,7 @@ impl<'i> Pools<'i> {
                 consider(cap, vi);
             }
         }
-        if let Some(vn) = claim.value.pointer("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+        if let Some(vn) = claim.value.pointer_at("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty()) {
             for &vi in self.by_name.get(vn).into_iter().flatten() {
                 if let Some(&cap) = caps.get(&vi) {
                     consider(cap, vi);
@@ -1021,7 +1022,7 @@ impl<'i> Pools<'i> {
                 best = Some((key.0, key.1, vi));
             }
         };
-        let request = request.filter(|_| c.value.pointer("/spec/selector").is_none());
+        let request = request.filter(|_| c.value.pointer_at("/spec/selector").is_none());
         if let Some(request) = request {
             let mut in_pool = vec![false; self.groups.len()];
             for &gi in &pool {
@@ -1031,7 +1032,7 @@ impl<'i> Pools<'i> {
                 g.best_from.get(start).into_iter().chain(g.best_from.first()).for_each(|vi| consider(*vi));
             }
             let mine = self.reserved_for.get(&(c.namespace, c.name.as_ref()));
-            let vn = c.value.pointer("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty());
+            let vn = c.value.pointer_at("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty());
             let named = vn.and_then(|vn| self.by_name.get(vn));
             for &vi in mine.into_iter().chain(named).flatten() {
                 if self.group_of.get(&vi).is_some_and(|gi| in_pool[*gi]) {
@@ -1055,7 +1056,7 @@ impl<'i> Pools<'i> {
 /// The index of the `volumeClaimTemplates` entry a synthesized claim comes from.
 pub fn template_index(index: &Index<'_>, claim: &Entry<'_>) -> Option<usize> {
     let Origin::Synthesized { owner, .. } = claim.origin else { return None };
-    let templates = index.entry(owner).value.pointer("/spec/volumeClaimTemplates")?.as_array()?;
+    let templates = index.entry(owner).value.pointer_at("/spec/volumeClaimTemplates")?.as_array()?;
     templates.iter().position(|t| std::ptr::eq(t, claim.value))
 }
 

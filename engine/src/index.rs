@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::finding::Related;
 use crate::resource::{is_cluster_scoped, Resource};
 use crate::source::{FileId, SourceMap, Span};
+use crate::value::Fields;
 use crate::yaml::{Document, Located, PathElem, SpanNode};
 use foldhash::{HashMap, HashMapExt};
 use serde_json::Value;
@@ -176,15 +177,15 @@ impl<'a> Index<'a> {
         }
         for c in &config.cluster {
             let obj = &c.value;
-            let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
-            let name = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+            let kind = obj.field("kind").and_then(Value::as_str).unwrap_or("");
+            let name = obj.pointer_at("/metadata/name").and_then(Value::as_str).unwrap_or("");
             if kind.is_empty() || name.is_empty() {
                 continue;
             }
             let namespace = if is_cluster_scoped(kind) {
                 ""
             } else {
-                obj.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or(&config.default_namespace)
+                obj.pointer_at("/metadata/namespace").and_then(Value::as_str).unwrap_or(&config.default_namespace)
             };
             let content_known = c.content_known;
             index.push(Entry {
@@ -217,12 +218,12 @@ impl<'a> Index<'a> {
         let Value::Array(items) = templates.value else { return };
         let set_name = self.entries[owner].name.to_string();
         let namespace = self.entries[owner].namespace;
-        let spec = set.value.get("spec");
-        let replicas = spec.and_then(|s| s.get("replicas")).map_or(Some(1), Value::as_u64).unwrap_or(0);
-        let start = spec.and_then(|s| s.pointer("/ordinals/start")).and_then(Value::as_u64).unwrap_or(0);
+        let spec = set.value.field("spec");
+        let replicas = spec.and_then(|s| s.field("replicas")).map_or(Some(1), Value::as_u64).unwrap_or(0);
+        let start = spec.and_then(|s| s.pointer_at("/ordinals/start")).and_then(Value::as_u64).unwrap_or(0);
         for i in 0..items.len() {
             let Some(t) = templates.child(&PathElem::Index(i)) else { continue };
-            let Some(tname) = t.value.pointer("/metadata/name").and_then(Value::as_str) else { continue };
+            let Some(tname) = t.value.pointer_at("/metadata/name").and_then(Value::as_str) else { continue };
             if tname.is_empty() {
                 continue;
             }

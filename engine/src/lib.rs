@@ -18,6 +18,7 @@ pub mod schema;
 pub mod source;
 pub mod suppress;
 pub mod timing;
+pub mod value;
 pub mod workload;
 pub mod yaml;
 

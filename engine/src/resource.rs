@@ -3,6 +3,7 @@
 
 use crate::finding::{ObjectRef, Severity};
 use crate::source::{FileId, SourceFile, Span};
+use crate::value::Fields;
 use crate::yaml::{Document, Located, PathElem, Problem};
 use serde_json::Value;
 
@@ -148,8 +149,8 @@ fn visit(
     }
     // `kind: List` (and `*List` kinds with items) expand into their items.
     if let Some(k) = kind {
-        if k == "List" || (k.ends_with("List") && map.get("items").is_some()) {
-            match map.get("items") {
+        if k == "List" || (k.ends_with("List") && map.field("items").is_some()) {
+            match map.field("items") {
                 Some(Value::Array(items)) => {
                     for i in 0..items.len() {
                         base.push(PathElem::Key("items".into()));
@@ -175,7 +176,7 @@ fn visit(
             return;
         }
     }
-    let metadata = node.value.get("metadata");
+    let metadata = node.value.field("metadata");
     let name = metadata.and_then(|m| str_at(m, "name"));
     let generate_name = metadata.and_then(|m| str_at(m, "generateName"));
     if name.is_none() && generate_name.is_none() {

@@ -9,10 +9,11 @@ use crate::finding::{Finding, ObjectRef, Related, Severity};
 use crate::index::Index;
 use crate::pack::format::{Target, View};
 use crate::pack::template::{walk, Vars};
-use crate::pack::{Case, Cond, Pack, Rule};
+use crate::pack::{Case, Cond, Pack, Rule, ScalarView};
 use crate::resource::{self, Resource};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::suppress;
+use crate::value::Fields;
 use crate::yaml::{self, Document, Located, PathElem, Problem, Style};
 use crate::{Report, Summary};
 use rayon::prelude::*;
@@ -542,10 +543,10 @@ type KindRule<'r> = (usize, &'r Rule, Vec<usize>);
 struct Selected<'d> {
     path: Vec<PathElem>,
     node: Located<'d>,
-    scalar: Option<Value>,
+    scalar: Option<ScalarView<'d>>,
 }
 
-fn select_nodes<'d>(ctx: &Ctx<'_>, case: &Case, root: Located<'d>) -> Vec<Selected<'d>> {
+fn select_nodes<'d>(ctx: &Ctx<'d>, case: &Case, root: Located<'d>) -> Vec<Selected<'d>> {
     let selected: Vec<(Vec<PathElem>, Located<'d>)> = match (&case.simple_select, &case.select) {
         (_, None) => vec![(Vec::new(), root)],
         (Some(steps), Some(_)) => match crate::pack::select::occurrences(steps, ctx.doc_text, ctx.doc_start) {
@@ -564,17 +565,12 @@ fn select_nodes<'d>(ctx: &Ctx<'_>, case: &Case, root: Located<'d>) -> Vec<Select
         .collect()
 }
 
-fn scalar_view(file: &SourceFile, node: Located<'_>) -> Option<Value> {
+fn scalar_view<'d>(file: &'d SourceFile, node: Located<'d>) -> Option<ScalarView<'d>> {
     if node.spans.style == Style::Collection {
         return None;
     }
     let raw = &file.text[node.spans.span.start as usize..node.spans.span.end as usize];
-    Some(json!({
-        "value": node.value,
-        "raw": raw,
-        "style": node.spans.style.as_str(),
-        "tag": node.spans.tag.as_deref(),
-    }))
+    Some(ScalarView { value: node.value, raw, style: node.spans.style.as_str(), tag: node.spans.tag.as_deref() })
 }
 
 fn evaluate_check(
@@ -635,13 +631,9 @@ fn evaluate_case(
             require::evaluate(ctx, case, req, root_path, root, sel_path, node, out);
             continue;
         }
-        let instance: &Value = match case.view {
-            View::Value => node.value,
-            View::Scalar => match scalar {
-                Some(v) => v,
-                None => continue,
-            },
-        };
+        if case.view == View::Scalar && scalar.is_none() {
+            continue; // a collection has no scalar view
+        }
         // One finding at `rel` (relative to the selected node; the deepest existing part of it).
         let mut emit = |rel: &[PathElem], error: Option<String>| {
             let key = sel_path.last().map(|e| match e {
@@ -666,17 +658,28 @@ fn evaluate_case(
         };
         match &case.cond {
             Cond::Deny(schema) => {
-                if schema.is_valid(instance) {
+                let matches = match scalar {
+                    Some(view) if case.view == View::Scalar => schema.is_valid_view(view),
+                    _ => schema.is_valid(node.value),
+                };
+                if matches {
                     emit(&case.at, None);
                 }
             }
             Cond::Assert(schema) => {
                 // Most nodes pass: `is_valid` short-circuits and builds no errors.
-                if schema.is_valid(instance) {
+                let view = scalar.filter(|_| case.view == View::Scalar);
+                let valid = match &view {
+                    Some(view) => schema.is_valid_view(view),
+                    None => schema.is_valid(node.value),
+                };
+                if valid {
                     continue;
                 }
+                let owned = view.map(|v| v.to_value());
+                let instance = owned.as_ref().unwrap_or(node.value);
                 let mut seen: Vec<Vec<PathElem>> = Vec::new();
-                for err in schema.iter_errors(instance) {
+                for err in schema.validator().iter_errors(instance) {
                     let mut rel = Vec::new();
                     if case.view != View::Scalar {
                         let mut cur: &Value = instance;
@@ -730,7 +733,7 @@ fn make_finding(ctx: &Ctx<'_>, case: &Case, vars: &EvalVars<'_>, at: Located<'_>
 fn walk_map<'v>(map: &'v Map<String, Value>, path: &[PathElem]) -> Option<Cow<'v, Value>> {
     match path.split_first() {
         None => Some(Cow::Owned(Value::Object(map.clone()))),
-        Some((PathElem::Key(k), rest)) => walk(map.get(k)?, rest).map(Cow::Borrowed),
+        Some((PathElem::Key(k), rest)) => walk(map.field(k)?, rest).map(Cow::Borrowed),
         Some((PathElem::Index(_), _)) => None,
     }
 }
@@ -757,7 +760,7 @@ impl Vars for EvalVars<'_> {
             "target" => walk(self.target.value, path).map(Cow::Borrowed),
             "check" | "require" => walk_map(self.check, path),
             "related" => self.related.and_then(|r| walk(r, path)).map(Cow::Borrowed),
-            "item" => self.check.get("item").and_then(|r| walk(r, path)).map(Cow::Borrowed),
+            "item" => self.check.field("item").and_then(|r| walk(r, path)).map(Cow::Borrowed),
             "params" => walk_map(&self.ctx.rule.params, path),
             "raw" => {
                 let s = self.at.spans.span;

@@ -14,6 +14,7 @@ use crate::finding::{Finding, Related, Severity};
 use crate::index::{data_keys, is_unrendered_name, Entry};
 use crate::pack::{Case, Require};
 use crate::resource::is_cluster_scoped;
+use crate::value::Fields;
 use crate::yaml::{Located, PathElem};
 use serde_json::{json, Map, Value};
 
@@ -134,7 +135,7 @@ pub(super) fn evaluate(
         return;
     }
     // `type` with the API default (a Secret without `type` is Opaque).
-    let target_type = target.value.get("type").and_then(Value::as_str).filter(|t| !t.is_empty());
+    let target_type = target.value.field("type").and_then(Value::as_str).filter(|t| !t.is_empty());
     let default_type = if req.kind == "Secret" { Some("Opaque") } else { None };
     if let Some(t) = target_type.or(default_type) {
         vars.insert("type".into(), json!(t));

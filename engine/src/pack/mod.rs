@@ -3,6 +3,7 @@
 
 pub mod format;
 pub mod keywords;
+pub mod rule_schema;
 pub mod select;
 pub mod template;
 
@@ -10,7 +11,7 @@ use crate::finding::{Finding, Severity};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
 use crate::yaml::{self, PathElem};
 use format::{CaseFile, Condition, RequireFile, RuleFile, Target, View};
-use jsonschema::Validator;
+pub use rule_schema::{RuleSchema, ScalarView};
 use serde_json::{Map, Value};
 use serde_json_path::JsonPath;
 use std::collections::BTreeMap;
@@ -24,9 +25,9 @@ include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 #[derive(Debug)]
 pub enum Cond {
     /// Finding when the node matches.
-    Deny(Arc<Validator>),
+    Deny(Arc<RuleSchema>),
     /// A finding per validation error.
-    Assert(Arc<Validator>),
+    Assert(Arc<RuleSchema>),
     /// A check template.
     Check(String),
     /// A reference to another object (`require:`).
@@ -47,9 +48,9 @@ pub struct Require {
     /// The list under the selected node whose elements are checked one by one.
     pub each: Option<Vec<PathElem>>,
     /// Schema the referenced object must satisfy.
-    pub where_: Option<Arc<Validator>>,
+    pub where_: Option<Arc<RuleSchema>>,
     /// Schema on the selected node that exempts it.
-    pub unless: Option<Arc<Validator>>,
+    pub unless: Option<Arc<RuleSchema>>,
     /// Names that count as present.
     pub known: Vec<String>,
     /// Path of the second label on the referenced object.
@@ -77,7 +78,7 @@ pub struct Case {
     /// Severity of findings from this case.
     pub severity: Severity,
     /// Precondition on the whole object.
-    pub when: Option<Arc<Validator>>,
+    pub when: Option<Arc<RuleSchema>>,
     /// Selector relative to the target root.
     pub select: Option<JsonPath>,
     /// The selector's source text.
@@ -480,10 +481,9 @@ fn compile_schema(
     field: &'static str,
     schema: &Value,
     params: &Map<String, Value>,
-) -> Result<Arc<Validator>, (&'static str, String)> {
+) -> Result<Arc<RuleSchema>, (&'static str, String)> {
     let schema = substitute(schema, params).map_err(|e| (field, e))?;
-    keywords::options()
-        .build(&schema)
+    RuleSchema::compile(&schema)
         .map(Arc::new)
         .map_err(|e| (field, format!("`{field}` is not a valid JSON Schema: {e}")))
 }

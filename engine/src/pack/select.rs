@@ -310,8 +310,8 @@ mod tests {
         assert_eq!(occurrences(&steps("$..*"), "a: 1", 0), None);
     }
 
-    /// Content an alias copies keeps the spans of its anchor, outside the alias's parent, and an escape may
-    /// spell a key: pruning by name occurrences would lose matches, which is why the loader flags such
+    /// Content an alias copies keeps the spans of its anchor, outside the alias's parent, and a key may be
+    /// spelled differently from its name (an escape, `''`, `on` for "true"): pruning by name occurrences would lose matches, which is why the loader flags such
     /// documents and evaluation walks them whole.
     #[test]
     fn documents_without_literal_keys_are_flagged() {
@@ -331,7 +331,12 @@ mod tests {
         for (text, literal) in [
             ("a: 1\nb: {c: 2}\n", true),
             ("a: '*b'\nc: \"x\"\nd: 'e\\f'\n", true),
-            ("a: \"x\\ty\"\n", false),
+            ("a: \"x\\ty\"\n", true), // a value may be spelled any way
+            ("\"a\\ty\": 1\n", false),
+            ("'it''s': 1\n", false),
+            ("on: 1\n", false), // the key is "true"
+            ("'a': 1\n\"b\": 2\n", true),
+            ("[1]: 2\n", false),
             ("a: &x {k: 1}\nb:\n  <<: *x\n", false),
             ("a: &x 1\nb: *x\n---\nc: 2\n", true), // the flag is per document
         ] {

@@ -1,5 +1,6 @@
 //! `{{ name.path }}` templates for messages, help and labels, parsed once per rule.
 
+use crate::value::Fields;
 use crate::yaml::{parse_dotted, PathElem};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -87,7 +88,7 @@ pub fn walk<'v>(value: &'v Value, path: &[PathElem]) -> Option<&'v Value> {
     let mut cur = value;
     for elem in path {
         cur = match (elem, cur) {
-            (PathElem::Key(k), Value::Object(m)) => m.get(k)?,
+            (PathElem::Key(k), Value::Object(m)) => m.field(k)?,
             (PathElem::Index(i), Value::Array(a)) => a.get(*i)?,
             _ => return None,
         };

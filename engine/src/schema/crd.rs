@@ -12,6 +12,7 @@
 
 use super::explain::suggest;
 use super::Schema;
+use crate::value::Fields;
 use crate::yaml::{path_string, PathElem};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -26,7 +27,7 @@ pub struct CrdProblem {
     pub message: String,
 }
 
-/// Keywords of `JSONSchemaProps` (apiextensions.k8s.io/v1).
+/// Keywords of `JSONSchemaProps` (apiextensions.k8s.io/v1), sorted (binary search).
 const KEYWORDS: &[&str] = &[
     "$schema",
     "additionalItems",
@@ -155,8 +156,8 @@ impl std::fmt::Debug for Crds {
 }
 
 fn is_crd(object: &Value) -> bool {
-    object.get("kind").and_then(Value::as_str) == Some("CustomResourceDefinition")
-        && object.get("apiVersion").and_then(Value::as_str).is_some_and(|a| a.starts_with("apiextensions.k8s.io/"))
+    object.field("kind").and_then(Value::as_str) == Some("CustomResourceDefinition")
+        && object.field("apiVersion").and_then(Value::as_str).is_some_and(|a| a.starts_with("apiextensions.k8s.io/"))
 }
 
 fn key(s: &str) -> PathElem {
@@ -184,15 +185,15 @@ impl Crds {
         let mut found: Vec<Version<'a>> = Vec::new();
         for (position, object) in objects.filter(|(_, o)| is_crd(o)) {
             let addr = std::ptr::from_ref(object) as usize;
-            let spec = object.get("spec");
-            let group = spec.and_then(|s| s.get("group")).and_then(Value::as_str).unwrap_or_default();
-            let kind = spec.and_then(|s| s.pointer("/names/kind")).and_then(Value::as_str).unwrap_or_default();
-            let name = object.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+            let spec = object.field("spec");
+            let group = spec.and_then(|s| s.field("group")).and_then(Value::as_str).unwrap_or_default();
+            let kind = spec.and_then(|s| s.pointer_at("/names/kind")).and_then(Value::as_str).unwrap_or_default();
+            let name = object.pointer_at("/metadata/name").and_then(Value::as_str).unwrap_or_default();
             if group.is_empty() || kind.is_empty() {
                 continue; // an invalid CRD: the API server rejects it (spec.group, spec.names.kind are required)
             }
-            let legacy = spec.and_then(|s| s.pointer("/validation/openAPIV3Schema"));
-            let versions = spec.and_then(|s| s.get("versions")).and_then(Value::as_array);
+            let legacy = spec.and_then(|s| s.pointer_at("/validation/openAPIV3Schema"));
+            let versions = spec.and_then(|s| s.field("versions")).and_then(Value::as_array);
             let mut push = |version: &str, at: Vec<PathElem>, source: Option<&'a Value>| {
                 found.push(Version {
                     position,
@@ -208,11 +209,11 @@ impl Crds {
             match versions {
                 Some(vs) => {
                     for (i, v) in vs.iter().enumerate() {
-                        if v.get("served").and_then(Value::as_bool) == Some(false) {
+                        if v.field("served").and_then(Value::as_bool) == Some(false) {
                             continue;
                         }
-                        let Some(vname) = v.get("name").and_then(Value::as_str) else { continue };
-                        let own = v.pointer("/schema/openAPIV3Schema");
+                        let Some(vname) = v.field("name").and_then(Value::as_str) else { continue };
+                        let own = v.pointer_at("/schema/openAPIV3Schema");
                         let at = if own.is_some() || legacy.is_none() {
                             vec![
                                 key("spec"),
@@ -228,7 +229,7 @@ impl Crds {
                     }
                 }
                 None => {
-                    if let Some(vname) = spec.and_then(|s| s.get("version")).and_then(Value::as_str) {
+                    if let Some(vname) = spec.and_then(|s| s.field("version")).and_then(Value::as_str) {
                         push(vname, vec![key("spec"), key("validation"), key("openAPIV3Schema")], legacy);
                     }
                 }
@@ -382,18 +383,22 @@ fn convert(schema: &Value, path: &Trail<'_>) -> Result<Value, CrdProblem> {
     let Some(map) = schema.as_object() else {
         return Err(problem(path, format!("{}: a schema must be a mapping", path_string(&path.path()))));
     };
-    for k in map.keys() {
-        if !KEYWORDS.contains(&k.as_str()) {
+    // One pass over the keys: unknown keywords, and the copied ones (then inserted in `COPIED` order).
+    let mut copied: [Option<&Value>; COPIED.len()] = [None; COPIED.len()];
+    for (k, v) in map {
+        if let Some(i) = COPIED.iter().position(|c| *c == k) {
+            copied[i] = Some(v);
+        } else if KEYWORDS.binary_search(&k.as_str()).is_err() {
             let allowed: Vec<String> = KEYWORDS.iter().map(|k| (*k).to_owned()).collect();
             let hint = suggest(k, &allowed).map(|h| format!("; did you mean \"{h}\"?")).unwrap_or_default();
             return Err(problem(&path.key(k), format!("unknown schema keyword \"{k}\"{hint}")));
         }
     }
     let mut out = Map::new();
-    let int_or_string = map.get("x-kubernetes-int-or-string").and_then(Value::as_bool) == Some(true);
-    let preserve = map.get("x-kubernetes-preserve-unknown-fields").and_then(Value::as_bool) == Some(true);
-    let embedded = map.get("x-kubernetes-embedded-resource").and_then(Value::as_bool) == Some(true);
-    let ty = match map.get("type") {
+    let int_or_string = map.field("x-kubernetes-int-or-string").and_then(Value::as_bool) == Some(true);
+    let preserve = map.field("x-kubernetes-preserve-unknown-fields").and_then(Value::as_bool) == Some(true);
+    let embedded = map.field("x-kubernetes-embedded-resource").and_then(Value::as_bool) == Some(true);
+    let ty = match map.field("type") {
         None => None,
         Some(Value::String(t)) if TYPES.contains(&t.as_str()) => Some(t.as_str()),
         Some(other) => {
@@ -416,8 +421,8 @@ fn convert(schema: &Value, path: &Trail<'_>) -> Result<Value, CrdProblem> {
     } else if let Some(t) = ty {
         out.insert("type".into(), json!([t, "null"]));
     }
-    for k in COPIED {
-        if let Some(v) = map.get(*k) {
+    for (k, v) in COPIED.iter().zip(copied) {
+        if let Some(v) = v {
             out.insert((*k).to_owned(), v.clone());
         }
     }
@@ -439,7 +444,7 @@ fn convert(schema: &Value, path: &Trail<'_>) -> Result<Value, CrdProblem> {
             _ => {}
         }
     }
-    if let Some(props) = map.get("properties") {
+    if let Some(props) = map.field("properties") {
         let ppath = path.key("properties");
         let Some(props) = props.as_object() else {
             return Err(problem(&ppath, "properties must be a mapping of field names to schemas".into()));
@@ -456,7 +461,7 @@ fn convert(schema: &Value, path: &Trail<'_>) -> Result<Value, CrdProblem> {
         }
         out.insert("properties".into(), Value::Object(converted));
     }
-    match map.get("items") {
+    match map.field("items") {
         None => {}
         Some(items @ Value::Object(_)) => {
             out.insert("items".into(), convert(items, &path.key("items"))?);
@@ -465,7 +470,7 @@ fn convert(schema: &Value, path: &Trail<'_>) -> Result<Value, CrdProblem> {
             return Err(problem(&path.key("items"), "items must be one schema (a mapping)".into()));
         }
     }
-    match map.get("additionalProperties") {
+    match map.field("additionalProperties") {
         Some(Value::Bool(b)) => {
             out.insert("additionalProperties".into(), Value::Bool(*b));
         }
@@ -503,7 +508,7 @@ fn convert(schema: &Value, path: &Trail<'_>) -> Result<Value, CrdProblem> {
             out.insert(k.into(), Value::Array(converted));
         }
     }
-    if let Some(not) = map.get("not") {
+    if let Some(not) = map.field("not") {
         let mut c = convert(not, &path.key("not"))?;
         if let Some(o) = c.as_object_mut() {
             o.remove("additionalProperties");
@@ -511,4 +516,13 @@ fn convert(schema: &Value, path: &Trail<'_>) -> Result<Value, CrdProblem> {
         out.insert("not".into(), c);
     }
     Ok(Value::Object(out))
+}
+
+#[cfg(test)]
+mod keyword_tests {
+    #[test]
+    fn keywords_are_sorted_for_binary_search() {
+        assert!(super::KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(super::COPIED.iter().all(|c| super::KEYWORDS.contains(c)));
+    }
 }

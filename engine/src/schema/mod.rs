@@ -21,6 +21,7 @@ pub use crd::{CrdProblem, Objects};
 pub use explain::{type_phrase, value_phrase, Violation, ViolationKind};
 pub use external::{External, ExternalError};
 
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use jsonschema::Validator;
 use serde_json::{json, Map, Value};
@@ -164,7 +165,7 @@ pub fn versions_with_field(api_version: &str, kind: &str, path: &[PathElem]) -> 
         let Some(table) = table(i) else { continue };
         let Some(def) = table.kinds.get(&key) else { continue };
         let resolve = |mut s: &'static Value| {
-            while let Some(name) = s.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/$defs/")) {
+            while let Some(name) = s.field("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/$defs/")) {
                 match table.def(name) {
                     Some(next) => s = next,
                     None => break,
@@ -175,8 +176,8 @@ pub fn versions_with_field(api_version: &str, kind: &str, path: &[PathElem]) -> 
         let mut cur = table.def(def.as_str()).map(resolve);
         for elem in path {
             cur = cur.and_then(|s| match elem {
-                PathElem::Key(k) => s.get("properties").and_then(|p| p.get(k.as_str())),
-                PathElem::Index(_) => s.get("items"),
+                PathElem::Key(k) => s.field("properties").and_then(|p| p.get(k.as_str())),
+                PathElem::Index(_) => s.field("items"),
             });
             cur = cur.map(resolve);
         }
@@ -271,7 +272,13 @@ impl Schema {
     /// Compiles a JSON Schema (draft 2020-12; formats are annotations only, as the API server does not
     /// enforce OpenAPI formats uniformly).
     pub fn compile(root: Value) -> Result<Schema, CompileError> {
-        match jsonschema::options().with_draft(jsonschema::Draft::Draft202012).build(&root) {
+        // One regex cache for every schema of the process: CRDs of one project repeat their patterns (quantities,
+        // durations, names) hundreds of times, and the Kubernetes kinds share theirs.
+        static PATTERNS: std::sync::LazyLock<jsonschema::PatternCache> =
+            std::sync::LazyLock::new(jsonschema::PatternCache::new);
+        let options =
+            jsonschema::options().with_draft(jsonschema::Draft::Draft202012).with_pattern_cache(PATTERNS.clone());
+        match options.build(&root) {
             Ok(validator) => Ok(Schema { validator, root }),
             Err(e) => Err(CompileError { path: location_path(e.instance_path()), message: e.to_string() }),
         }
@@ -288,9 +295,9 @@ impl Schema {
     /// Follows `$ref`s (into the root's `$defs`) until a schema with content.
     fn resolve<'s>(&'s self, mut schema: &'s Value) -> &'s Value {
         for _ in 0..32 {
-            let Some(r) = schema.get("$ref").and_then(Value::as_str) else { return schema };
+            let Some(r) = schema.field("$ref").and_then(Value::as_str) else { return schema };
             let Some(name) = r.strip_prefix("#/$defs/") else { return schema };
-            match self.root.get("$defs").and_then(|d| d.get(name)) {
+            match self.root.field("$defs").and_then(|d| d.get(name)) {
                 Some(next) => schema = next,
                 None => return schema,
             }
@@ -305,7 +312,7 @@ impl Schema {
         for elem in path {
             let next = match elem {
                 PathElem::Key(k) => self.property(cur, k),
-                PathElem::Index(_) => cur.get("items"),
+                PathElem::Index(_) => cur.field("items"),
             }?;
             cur = self.resolve(next);
         }
@@ -313,15 +320,15 @@ impl Schema {
     }
 
     fn property<'s>(&'s self, schema: &'s Value, key: &str) -> Option<&'s Value> {
-        if let Some(p) = schema.get("properties").and_then(|p| p.get(key)) {
+        if let Some(p) = schema.field("properties").and_then(|p| p.get(key)) {
             return Some(p);
         }
-        for sub in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+        for sub in schema.field("allOf").and_then(Value::as_array).into_iter().flatten() {
             if let Some(p) = self.property(self.resolve(sub), key) {
                 return Some(p);
             }
         }
-        schema.get("additionalProperties").filter(|a| a.is_object())
+        schema.field("additionalProperties").filter(|a| a.is_object())
     }
 
     /// The property names the schema allows at `path` (sorted).
@@ -336,10 +343,10 @@ impl Schema {
     }
 
     fn collect_names(&self, schema: &Value, out: &mut Vec<String>) {
-        if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+        if let Some(props) = schema.field("properties").and_then(Value::as_object) {
             out.extend(props.keys().cloned());
         }
-        for sub in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+        for sub in schema.field("allOf").and_then(Value::as_array).into_iter().flatten() {
             self.collect_names(self.resolve(sub), out);
         }
     }
@@ -392,7 +399,7 @@ impl SchemaSet {
         let mut seen: HashSet<(&str, &str)> = HashSet::new();
         for (_, object) in objects {
             let (Some(api), Some(kind)) =
-                (object.get("apiVersion").and_then(Value::as_str), object.get("kind").and_then(Value::as_str))
+                (object.field("apiVersion").and_then(Value::as_str), object.field("kind").and_then(Value::as_str))
             else {
                 continue;
             };
@@ -428,7 +435,7 @@ impl SchemaSet {
                 }
             }
             let (Some(api), Some(kind)) =
-                (object.get("apiVersion").and_then(Value::as_str), object.get("kind").and_then(Value::as_str))
+                (object.field("apiVersion").and_then(Value::as_str), object.field("kind").and_then(Value::as_str))
             else {
                 continue;
             };

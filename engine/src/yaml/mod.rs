@@ -37,8 +37,9 @@ pub struct Document {
     /// Set when the document looks flattened (lost indentation): cascading rules stay quiet.
     pub flattened: bool,
     /// Every mapping key is spelled literally in the source, inside the span of its mapping: no alias or merge
-    /// key copied content from elsewhere (such content keeps the spans of its anchor) and no double-quoted
-    /// scalar has an escape (`"na\u006De"`). Then a name absent from a subtree's text is absent from its keys.
+    /// key copied content from elsewhere (such content keeps the spans of its anchor) and every key's source
+    /// text, quotes aside, is the key (no escape as in `"na\u006De"`, no `''`, no `on` read as `"true"`). Then a
+    /// name absent from a subtree's text is absent from its keys. Values may be spelled any way.
     pub literal_keys: bool,
 }
 
@@ -315,9 +316,7 @@ impl<'f> Builder<'f> {
                     }
                     let tag_str = tag.as_ref().map(|t| format!("{}{}", t.handle, t.suffix).into_boxed_str());
                     let is_merge = style == ScalarStyle::Plain && text == "<<";
-                    self.not_literal |= is_merge
-                        || (style == ScalarStyle::DoubleQuoted
-                            && self.file.text.get(start as usize..end as usize).is_none_or(|raw| raw.contains('\\')));
+                    self.not_literal |= is_merge;
                     if self.stack.is_empty() {
                         self.root_empty = style == ScalarStyle::Plain && text.is_empty();
                     }
@@ -477,6 +476,17 @@ impl<'f> Builder<'f> {
                         }
                         v => resolve::key_string(v),
                     };
+                    // A key spelled differently in the source (an escape, `''`, `on` read as "true", a
+                    // collection) hides its name from a text search: see `Document::literal_keys`.
+                    let raw = self.file.text.get(node.span.start as usize..node.span.end as usize).unwrap_or("");
+                    let spelled = match node.style {
+                        Style::Plain => raw == key,
+                        Style::SingleQuoted | Style::DoubleQuoted => {
+                            raw.get(1..raw.len().saturating_sub(1)).is_some_and(|inner| inner == key)
+                        }
+                        _ => false,
+                    };
+                    self.not_literal |= !spelled;
                     *pending_key = Some(PendingKey { key, span: node.span, merge: is_merge_key });
                 }
                 Some(PendingKey { key, span, merge }) => {

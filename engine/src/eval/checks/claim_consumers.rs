@@ -13,6 +13,7 @@ use super::claim_refs::{claim_name_path, claim_volumes};
 use super::{CheckInput, Hit};
 use crate::binding::{access_modes, keys};
 use crate::index::{Entry, Index};
+use crate::value::Fields;
 use serde_json::{json, Map, Value};
 
 const RWO: &str = "ReadWriteOnce";
@@ -126,13 +127,13 @@ pub fn shared_sts(input: &CheckInput<'_>) -> Vec<Hit> {
 
 /// The effective `maxSurge` of a RollingUpdate Deployment (`None` when not RollingUpdate or unreadable).
 pub fn effective_max_surge(deployment: &Value) -> Option<i64> {
-    let strategy = deployment.pointer("/spec/strategy");
-    let kind = strategy.and_then(|s| s.get("type")).and_then(Value::as_str).unwrap_or("RollingUpdate");
+    let strategy = deployment.pointer_at("/spec/strategy");
+    let kind = strategy.and_then(|s| s.field("type")).and_then(Value::as_str).unwrap_or("RollingUpdate");
     if kind != "RollingUpdate" {
         return None;
     }
     let replicas = int_at(deployment, "/spec/replicas", 1)?;
-    let surge = strategy.and_then(|s| s.pointer("/rollingUpdate/maxSurge"));
+    let surge = strategy.and_then(|s| s.pointer_at("/rollingUpdate/maxSurge"));
     let percent = |p: i64| (replicas.max(0) * p + 99) / 100; // rounded up
     match surge {
         None | Some(Value::Null) => Some(percent(25)),

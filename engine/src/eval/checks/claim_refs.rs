@@ -7,6 +7,7 @@ use super::{CheckInput, Hit};
 use crate::binding::keys;
 use crate::finding::Severity;
 use crate::index::Index;
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
@@ -15,15 +16,15 @@ use serde_json::{json, Map, Value};
 /// template's claim (C12; reported by `sts-vct-unused`), so it is left out.
 pub fn claim_volumes<'v>(input: &CheckInput<'v>) -> Vec<(usize, &'v str, &'v str)> {
     let pod_spec = input.target.value;
-    let Some(volumes) = pod_spec.get("volumes").and_then(Value::as_array) else { return Vec::new() };
+    let Some(volumes) = pod_spec.field("volumes").and_then(Value::as_array) else { return Vec::new() };
     let templates: Vec<&str> = if input.resource.object.kind == "StatefulSet" {
         input
             .object
-            .pointer("/spec/volumeClaimTemplates")
+            .pointer_at("/spec/volumeClaimTemplates")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .filter_map(|t| t.pointer("/metadata/name").and_then(Value::as_str))
+            .filter_map(|t| t.pointer_at("/metadata/name").and_then(Value::as_str))
             .collect()
     } else {
         Vec::new()
@@ -32,8 +33,8 @@ pub fn claim_volumes<'v>(input: &CheckInput<'v>) -> Vec<(usize, &'v str, &'v str
         .iter()
         .enumerate()
         .filter_map(|(i, v)| {
-            let claim = v.pointer("/persistentVolumeClaim/claimName").and_then(Value::as_str)?;
-            let name = v.get("name").and_then(Value::as_str).unwrap_or("");
+            let claim = v.pointer_at("/persistentVolumeClaim/claimName").and_then(Value::as_str)?;
+            let name = v.field("name").and_then(Value::as_str).unwrap_or("");
             (!claim.is_empty() && !templates.contains(&name)).then_some((i, name, claim))
         })
         .collect()

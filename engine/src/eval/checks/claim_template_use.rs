@@ -3,6 +3,7 @@
 //! Runs on the `Object` target; hit paths are relative to the object.
 
 use super::{CheckInput, Hit};
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
@@ -12,12 +13,12 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
 }
 
 fn claim_template_use(object: &Value) -> Vec<Hit> {
-    let Some(templates) = object.pointer("/spec/volumeClaimTemplates").and_then(Value::as_array) else {
+    let Some(templates) = object.pointer_at("/spec/volumeClaimTemplates").and_then(Value::as_array) else {
         return Vec::new();
     };
-    let pod_spec = object.pointer("/spec/template/spec");
+    let pod_spec = object.pointer_at("/spec/template/spec");
     let volumes: Vec<&Value> = pod_spec
-        .and_then(|s| s.get("volumes"))
+        .and_then(|s| s.field("volumes"))
         .and_then(Value::as_array)
         .map(|a| a.iter().collect())
         .unwrap_or_default();
@@ -27,13 +28,13 @@ fn claim_template_use(object: &Value) -> Vec<Hit> {
         for c in containers {
             for field in ["volumeMounts", "volumeDevices"] {
                 let Some(mounts) = c.get(field).and_then(Value::as_array) else { continue };
-                mounted.extend(mounts.iter().filter_map(|m| m.get("name").and_then(Value::as_str)));
+                mounted.extend(mounts.iter().filter_map(|m| m.field("name").and_then(Value::as_str)));
             }
         }
     }
     let mut hits = Vec::new();
     for (i, t) in templates.iter().enumerate() {
-        let Some(name) = t.pointer("/metadata/name").and_then(Value::as_str) else { continue };
+        let Some(name) = t.pointer_at("/metadata/name").and_then(Value::as_str) else { continue };
         let path = vec![
             PathElem::Key("spec".into()),
             PathElem::Key("volumeClaimTemplates".into()),
@@ -43,7 +44,7 @@ fn claim_template_use(object: &Value) -> Vec<Hit> {
         ];
         let mut vars = Map::new();
         vars.insert("name".into(), json!(name));
-        let shadowed = volumes.iter().find(|v| v.get("name").and_then(Value::as_str) == Some(name));
+        let shadowed = volumes.iter().find(|v| v.field("name").and_then(Value::as_str) == Some(name));
         if let Some(volume) = shadowed {
             let source = volume.as_object().and_then(|m| m.keys().find(|k| *k != "name").cloned()).unwrap_or_default();
             vars.insert("volumeType".into(), json!(source));

@@ -10,6 +10,7 @@
 
 use super::{CheckInput, Hit};
 use crate::pack::keywords::is_configmap_key;
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
@@ -61,10 +62,10 @@ fn maps_of(kind: &str) -> &'static [&'static str] {
 /// Runs the check named by param `report`.
 pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     let object = input.target.value;
-    let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
-    match input.params.get("report").and_then(Value::as_str).unwrap_or("") {
+    let kind = object.field("kind").and_then(Value::as_str).unwrap_or("");
+    match input.params.field("report").and_then(Value::as_str).unwrap_or("") {
         "keys" => keys(object, kind),
-        "size" => size(object, kind, input.params.get("limit").and_then(Value::as_u64).unwrap_or(MAX_SIZE)),
+        "size" => size(object, kind, input.params.field("limit").and_then(Value::as_u64).unwrap_or(MAX_SIZE)),
         "docker-json" => docker_json(object),
         _ => Vec::new(),
     }
@@ -86,7 +87,7 @@ fn keys(object: &Value, kind: &str) -> Vec<Hit> {
                 hits.push(hit(path, &vars, Some("invalid")));
             } else if kind == "ConfigMap"
                 && *map == "data"
-                && object.pointer("/binaryData").and_then(Value::as_object).is_some_and(|b| b.contains_key(key))
+                && object.pointer_at("/binaryData").and_then(Value::as_object).is_some_and(|b| b.contains_key(key))
             {
                 hits.push(hit(path, &vars, Some("duplicate")));
             }
@@ -138,15 +139,15 @@ fn size(object: &Value, kind: &str, limit: u64) -> Vec<Hit> {
 }
 
 fn docker_json(object: &Value) -> Vec<Hit> {
-    let secret_type = object.get("type").and_then(Value::as_str).unwrap_or("");
+    let secret_type = object.field("type").and_then(Value::as_str).unwrap_or("");
     let key = match secret_type {
         "kubernetes.io/dockerconfigjson" => ".dockerconfigjson",
         "kubernetes.io/dockercfg" => ".dockercfg",
         _ => return Vec::new(),
     };
-    let (map, bytes) = if let Some(v) = object.get("stringData").and_then(|m| m.get(key)) {
+    let (map, bytes) = if let Some(v) = object.field("stringData").and_then(|m| m.field(key)) {
         ("stringData", v.as_str().map(|s| s.as_bytes().to_vec()))
-    } else if let Some(v) = object.get("data").and_then(|m| m.get(key)) {
+    } else if let Some(v) = object.field("data").and_then(|m| m.field(key)) {
         match v.as_str().and_then(decode_base64) {
             Some(b) => ("data", Some(b)),
             None => return Vec::new(), // not base64: config-data-value-invalid

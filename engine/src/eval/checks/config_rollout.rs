@@ -20,6 +20,7 @@
 
 use super::{CheckInput, Hit};
 use crate::index::{data_keys, Index};
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
@@ -60,9 +61,9 @@ fn truthy(v: Option<&Value>) -> bool {
 fn restarted_by_controller(annotations: Option<&Map<String, Value>>, kind: &str, name: &str) -> bool {
     let Some(a) = annotations else { return false };
     let prefix = if kind == "Secret" { "secret" } else { "configmap" };
-    if truthy(a.get("reloader.stakater.com/auto"))
+    if truthy(a.field("reloader.stakater.com/auto"))
         || truthy(a.get(&format!("{prefix}.reloader.stakater.com/auto")))
-        || truthy(a.get("wave.pusher.com/update-on-config-change"))
+        || truthy(a.field("wave.pusher.com/update-on-config-change"))
     {
         return true;
     }
@@ -97,18 +98,18 @@ fn projected_sources(
     let mut maybe = Vec::new();
     let first = sub_path.map(|s| s.trim_start_matches("./").split('/').next().unwrap_or(""));
     for src in sources {
-        let (kind, source) = match (src.get("configMap"), src.get("secret")) {
+        let (kind, source) = match (src.field("configMap"), src.field("secret")) {
             (Some(s), _) if s.is_object() => ("ConfigMap", s),
             (_, Some(s)) if s.is_object() => ("Secret", s),
             _ => continue,
         };
-        let Some(name) = source.get("name").and_then(Value::as_str).filter(|n| !n.is_empty()) else { continue };
+        let Some(name) = source.field("name").and_then(Value::as_str).filter(|n| !n.is_empty()) else { continue };
         let Some(first) = first else {
             maybe.push((kind, name.to_owned()));
             continue;
         };
-        if let Some(items) = source.get("items").and_then(Value::as_array) {
-            let provides = items.iter().filter_map(|i| i.get("path").and_then(Value::as_str)).any(|p| {
+        if let Some(items) = source.field("items").and_then(Value::as_array) {
+            let provides = items.iter().filter_map(|i| i.field("path").and_then(Value::as_str)).any(|p| {
                 let p = p.trim_start_matches("./");
                 p.split('/').next() == Some(first)
             });
@@ -137,7 +138,7 @@ fn projected_sources(
 fn references(spec: &Value, index: &Index<'_>, namespace: &str) -> Vec<Reference> {
     let mut out = Vec::new();
     let Some(spec_map) = spec.as_object() else { return out };
-    let volumes = spec.get("volumes").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+    let volumes = spec.field("volumes").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
     for (list, containers) in spec_map {
         if !crate::workload::CONTAINER_LISTS.contains(&list.as_str()) {
             continue;
@@ -145,7 +146,7 @@ fn references(spec: &Value, index: &Index<'_>, namespace: &str) -> Vec<Reference
         let Some(containers) = containers.as_array() else { continue };
         for (ci, c) in containers.iter().enumerate() {
             let Some(fields) = c.as_object() else { continue };
-            let cname = c.get("name").and_then(Value::as_str).unwrap_or("").to_owned();
+            let cname = c.field("name").and_then(Value::as_str).unwrap_or("").to_owned();
             let base = [key(list), PathElem::Index(ci)];
             let mut push = |kind: &'static str, name: &str, rel: &[PathElem], via: &'static str| {
                 if name.is_empty() || crate::index::is_unrendered_name(name) {
@@ -171,7 +172,7 @@ fn references(spec: &Value, index: &Index<'_>, namespace: &str) -> Vec<Reference
                     "envFrom" => {
                         for (j, e) in items.iter().enumerate() {
                             for (sel, kind) in [("configMapRef", "ConfigMap"), ("secretRef", "Secret")] {
-                                if let Some(n) = e.get(sel).and_then(|r| r.get("name")).and_then(Value::as_str) {
+                                if let Some(n) = e.get(sel).and_then(|r| r.field("name")).and_then(Value::as_str) {
                                     push(
                                         kind,
                                         n,
@@ -184,27 +185,28 @@ fn references(spec: &Value, index: &Index<'_>, namespace: &str) -> Vec<Reference
                     }
                     "volumeMounts" => {
                         for (j, m) in items.iter().enumerate() {
-                            let sub_path = m.get("subPath").and_then(Value::as_str).filter(|s| !s.is_empty());
-                            let expr = m.get("subPathExpr").and_then(Value::as_str).filter(|s| !s.is_empty());
+                            let sub_path = m.field("subPath").and_then(Value::as_str).filter(|s| !s.is_empty());
+                            let expr = m.field("subPathExpr").and_then(Value::as_str).filter(|s| !s.is_empty());
                             let at = match (sub_path, expr) {
                                 (Some(_), _) => "subPath",
                                 (None, Some(_)) => "subPathExpr",
                                 (None, None) => continue,
                             };
-                            let Some(vname) = m.get("name").and_then(Value::as_str) else { continue };
+                            let Some(vname) = m.field("name").and_then(Value::as_str) else { continue };
                             // The first volume of that name is the one the kubelet uses.
                             let Some(volume) =
-                                volumes.iter().find(|v| v.get("name").and_then(Value::as_str) == Some(vname))
+                                volumes.iter().find(|v| v.field("name").and_then(Value::as_str) == Some(vname))
                             else {
                                 continue;
                             };
                             let rel = [key("volumeMounts"), PathElem::Index(j), key(at)];
                             let via = "a subPath mount";
-                            if let Some(n) = volume.pointer("/configMap/name").and_then(Value::as_str) {
+                            if let Some(n) = volume.pointer_at("/configMap/name").and_then(Value::as_str) {
                                 push("ConfigMap", n, &rel, via);
-                            } else if let Some(n) = volume.pointer("/secret/secretName").and_then(Value::as_str) {
+                            } else if let Some(n) = volume.pointer_at("/secret/secretName").and_then(Value::as_str) {
                                 push("Secret", n, &rel, via);
-                            } else if let Some(sources) = volume.pointer("/projected/sources").and_then(Value::as_array)
+                            } else if let Some(sources) =
+                                volume.pointer_at("/projected/sources").and_then(Value::as_array)
                             {
                                 for (kind, n) in projected_sources(sources, sub_path, index, namespace) {
                                     push(kind, &n, &rel, via);
@@ -230,12 +232,12 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
         return Vec::new();
     };
     let Some(template) = input.target.get(&template_path) else { return Vec::new() };
-    let template_annotations = template.value.pointer("/metadata/annotations").and_then(Value::as_object);
+    let template_annotations = template.value.pointer_at("/metadata/annotations").and_then(Value::as_object);
     if template_annotations.is_some_and(|a| a.keys().any(|k| is_checksum_annotation(k))) {
         return Vec::new();
     }
-    let Some(spec) = template.value.get("spec") else { return Vec::new() };
-    let workload_annotations = object.pointer("/metadata/annotations").and_then(Value::as_object);
+    let Some(spec) = template.value.field("spec") else { return Vec::new() };
+    let workload_annotations = object.pointer_at("/metadata/annotations").and_then(Value::as_object);
     let namespace = input.resource.object.namespace.clone().unwrap_or_else(|| input.config.default_namespace.clone());
     let mut seen: Vec<(&'static str, String)> = Vec::new();
     let mut hits = Vec::new();
@@ -249,7 +251,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
         }
         let entry = input.index.get_near(r.kind, &namespace, &r.name, input.resource.file);
         let known = entry.filter(|e| e.content_known);
-        if known.is_some_and(|e| e.value.get("immutable") == Some(&Value::Bool(true))) {
+        if known.is_some_and(|e| e.value.field("immutable") == Some(&Value::Bool(true))) {
             continue;
         }
         let mut vars = Map::new();

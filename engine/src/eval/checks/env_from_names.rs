@@ -13,26 +13,27 @@
 use super::{CheckInput, Hit};
 use crate::config::parse_version;
 use crate::pack::keywords::{is_configmap_key, is_env_var_name, is_env_var_name_relaxed};
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
 /// Reports each key of an envFrom source in the set that yields an invalid variable name.
 pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     let container = input.target.value;
-    let Some(entries) = container.get("envFrom").and_then(Value::as_array) else { return Vec::new() };
+    let Some(entries) = container.field("envFrom").and_then(Value::as_array) else { return Vec::new() };
     let relaxed_from =
-        input.params.get("relaxedFrom").and_then(Value::as_str).and_then(parse_version).unwrap_or((1, 32));
+        input.params.field("relaxedFrom").and_then(Value::as_str).and_then(parse_version).unwrap_or((1, 32));
     let (major, minor) = input.config.target_version;
     let relaxed = input.config.target_version >= relaxed_from;
     let valid = |s: &str| if relaxed { is_env_var_name_relaxed(s) } else { is_env_var_name(s) };
     let namespace = input.resource.object.namespace.clone().unwrap_or_else(|| input.config.default_namespace.clone());
     let mut hits = Vec::new();
     for (i, e) in entries.iter().enumerate() {
-        let prefix = e.get("prefix").and_then(Value::as_str).unwrap_or("");
+        let prefix = e.field("prefix").and_then(Value::as_str).unwrap_or("");
         if !prefix.is_empty() && !valid(prefix) {
             continue;
         }
-        let (kind, fields): (&str, [&str; 2]) = match (e.get("configMapRef"), e.get("secretRef")) {
+        let (kind, fields): (&str, [&str; 2]) = match (e.field("configMapRef"), e.field("secretRef")) {
             (Some(r), _) if r.is_object() => ("ConfigMap", ["data", "binaryData"]),
             (_, Some(r)) if r.is_object() => ("Secret", ["data", "stringData"]),
             _ => continue,

@@ -6,6 +6,7 @@
 use super::{CheckInput, Hit};
 use crate::config::parse_version;
 use crate::pack::keywords::{is_env_var_name, is_env_var_name_relaxed};
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
@@ -13,7 +14,7 @@ use serde_json::{json, Map, Value};
 pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     let container = input.target.value;
     let relaxed_from =
-        input.params.get("relaxedFrom").and_then(Value::as_str).and_then(parse_version).unwrap_or((1, 32));
+        input.params.field("relaxedFrom").and_then(Value::as_str).and_then(parse_version).unwrap_or((1, 32));
     let (major, minor) = input.config.target_version;
     let relaxed = input.config.target_version >= relaxed_from;
     let valid = |s: &str| if relaxed { is_env_var_name_relaxed(s) } else { is_env_var_name(s) };
@@ -30,15 +31,15 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
             ..Default::default()
         });
     };
-    for (i, e) in container.get("env").and_then(Value::as_array).into_iter().flatten().enumerate() {
-        if let Some(name) = e.get("name").and_then(Value::as_str) {
+    for (i, e) in container.field("env").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        if let Some(name) = e.field("name").and_then(Value::as_str) {
             if !valid(name) {
                 push("env", i, "name", name, "env-name");
             }
         }
     }
-    for (i, e) in container.get("envFrom").and_then(Value::as_array).into_iter().flatten().enumerate() {
-        if let Some(prefix) = e.get("prefix").and_then(Value::as_str) {
+    for (i, e) in container.field("envFrom").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        if let Some(prefix) = e.field("prefix").and_then(Value::as_str) {
             if !prefix.is_empty() && !valid(prefix) {
                 push("envFrom", i, "prefix", prefix, "prefix");
             }

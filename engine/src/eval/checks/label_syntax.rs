@@ -6,6 +6,7 @@
 
 use super::{CheckInput, Hit};
 use crate::pack::keywords::{is_dns1123_subdomain, is_label_name};
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
@@ -122,17 +123,17 @@ fn check_selector(object: &Value, path: &[PathElem], out: &mut Vec<Hit>) {
     for (i, e) in exprs.iter().enumerate() {
         let Some(e) = e.as_object() else { continue };
         let base = join(&exprs_path, &[PathElem::Index(i)]);
-        let key = e.get("key").and_then(Value::as_str).unwrap_or("");
-        let op = e.get("operator").and_then(Value::as_str).unwrap_or("");
+        let key = e.field("key").and_then(Value::as_str).unwrap_or("");
+        let op = e.field("operator").and_then(Value::as_str).unwrap_or("");
         let vars = |reason: String| -> Vec<(&str, Value)> {
             vec![("key", json!(key)), ("operator", json!(op)), ("reason", json!(reason)), ("field", json!(field))]
         };
-        if let Some(k) = e.get("key").and_then(Value::as_str).filter(|k| !placeholder(k)) {
+        if let Some(k) = e.field("key").and_then(Value::as_str).filter(|k| !placeholder(k)) {
             if let Some(reason) = key_problem(k) {
                 out.push(hit(join(&base, &keys(&["key"])), "expression", &vars(format!("key {k}: {reason}"))));
             }
         }
-        let values = match e.get("values") {
+        let values = match e.field("values") {
             Some(Value::Array(vs)) => Some(vs.as_slice()),
             _ => None,
         };
@@ -150,7 +151,7 @@ fn check_selector(object: &Value, path: &[PathElem], out: &mut Vec<Hit>) {
                 ));
             }
             "In" | "NotIn" | "Exists" | "DoesNotExist" => {}
-            _ if e.get("operator").is_some_and(Value::is_string) => {
+            _ if e.field("operator").is_some_and(Value::is_string) => {
                 out.push(hit(
                     join(&base, &keys(&["operator"])),
                     "expression",
@@ -172,7 +173,7 @@ fn check_selector(object: &Value, path: &[PathElem], out: &mut Vec<Hit>) {
 }
 
 fn label_syntax(object: &Value) -> Vec<Hit> {
-    let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
+    let kind = object.field("kind").and_then(Value::as_str).unwrap_or("");
     let mut out = Vec::new();
     check_map(object, &keys(&["metadata", "labels"]), &mut out);
     if kind != "Pod" {
@@ -192,7 +193,7 @@ fn label_syntax(object: &Value) -> Vec<Hit> {
         _ => {}
     }
     if kind == "StatefulSet" {
-        let n = object.pointer("/spec/volumeClaimTemplates").and_then(Value::as_array).map_or(0, Vec::len);
+        let n = object.pointer_at("/spec/volumeClaimTemplates").and_then(Value::as_array).map_or(0, Vec::len);
         for i in 0..n {
             let t =
                 vec![PathElem::Key("spec".into()), PathElem::Key("volumeClaimTemplates".into()), PathElem::Index(i)];

@@ -31,6 +31,7 @@ use crate::config::Config;
 use crate::finding::{Related, Severity};
 use crate::index::Index;
 use crate::resource::Resource;
+use crate::value::Fields;
 use crate::yaml::{Located, PathElem};
 use serde_json::{json, Map, Value};
 
@@ -141,20 +142,20 @@ pub fn run(name: &str, input: &CheckInput<'_>) -> Vec<Hit> {
 
 fn removed_api(params: &Map<String, Value>, object: &Value, config: &Config) -> Vec<Hit> {
     let (Some(api), Some(kind)) =
-        (object.get("apiVersion").and_then(Value::as_str), object.get("kind").and_then(Value::as_str))
+        (object.field("apiVersion").and_then(Value::as_str), object.field("kind").and_then(Value::as_str))
     else {
         return Vec::new();
     };
-    let Some(removals) = params.get("removals").and_then(Value::as_array) else { return Vec::new() };
+    let Some(removals) = params.field("removals").and_then(Value::as_array) else { return Vec::new() };
     for r in removals {
-        if r.get("apiVersion").and_then(Value::as_str) != Some(api) {
+        if r.field("apiVersion").and_then(Value::as_str) != Some(api) {
             continue;
         }
-        let kinds = r.get("kinds").and_then(Value::as_array);
+        let kinds = r.field("kinds").and_then(Value::as_array);
         if !kinds.is_some_and(|ks| ks.iter().any(|k| k.as_str() == Some(kind))) {
             continue;
         }
-        let removed_in = r.get("removedIn").and_then(Value::as_str).and_then(crate::config::parse_version);
+        let removed_in = r.field("removedIn").and_then(Value::as_str).and_then(crate::config::parse_version);
         let Some(removed_in) = removed_in else { continue };
         if config.target_version < removed_in {
             continue;
@@ -163,8 +164,8 @@ fn removed_api(params: &Map<String, Value>, object: &Value, config: &Config) -> 
         vars.insert("apiVersion".into(), json!(api));
         vars.insert("kind".into(), json!(kind));
         vars.insert("removedIn".into(), json!(format!("{}.{}", removed_in.0, removed_in.1)));
-        vars.insert("replacement".into(), r.get("replacement").cloned().unwrap_or(Value::Null));
-        vars.insert("notes".into(), r.get("notes").cloned().unwrap_or(Value::Null));
+        vars.insert("replacement".into(), r.field("replacement").cloned().unwrap_or(Value::Null));
+        vars.insert("notes".into(), r.field("notes").cloned().unwrap_or(Value::Null));
         return vec![Hit { path: vec![PathElem::Key("apiVersion".into())], vars, case: None, ..Default::default() }];
     }
     Vec::new()
@@ -172,43 +173,43 @@ fn removed_api(params: &Map<String, Value>, object: &Value, config: &Config) -> 
 
 fn names(list: Option<&Value>, key: &str) -> Vec<String> {
     list.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.get(key).and_then(Value::as_str).map(str::to_owned)).collect())
+        .map(|a| a.iter().filter_map(|v| v.field(key).and_then(Value::as_str).map(str::to_owned)).collect())
         .unwrap_or_default()
 }
 
 fn volume_refs(params: &Map<String, Value>, object: &Value, pod_spec: Located<'_>) -> Vec<Hit> {
     let spec = pod_spec.value;
-    let volumes = names(spec.get("volumes"), "name");
-    let is_sts = object.get("kind").and_then(Value::as_str) == Some("StatefulSet");
+    let volumes = names(spec.field("volumes"), "name");
+    let is_sts = object.field("kind").and_then(Value::as_str) == Some("StatefulSet");
     let claim_templates = if is_sts {
-        names(object.pointer("/spec/volumeClaimTemplates"), "metadata").into_iter().collect::<Vec<_>>()
+        names(object.pointer_at("/spec/volumeClaimTemplates"), "metadata").into_iter().collect::<Vec<_>>()
     } else {
         Vec::new()
     };
     let claim_templates: Vec<String> = if is_sts {
         object
-            .pointer("/spec/volumeClaimTemplates")
+            .pointer_at("/spec/volumeClaimTemplates")
             .and_then(Value::as_array)
             .map(|a| {
                 a.iter()
-                    .filter_map(|t| t.pointer("/metadata/name").and_then(Value::as_str).map(str::to_owned))
+                    .filter_map(|t| t.pointer_at("/metadata/name").and_then(Value::as_str).map(str::to_owned))
                     .collect()
             })
             .unwrap_or(claim_templates)
     } else {
         claim_templates
     };
-    let report = params.get("report").and_then(Value::as_str).unwrap_or("undefined");
+    let report = params.field("report").and_then(Value::as_str).unwrap_or("undefined");
     let mut hits = Vec::new();
     let mut used: Vec<String> = Vec::new();
     for list in crate::workload::CONTAINER_LISTS {
         let Some(containers) = spec.get(*list).and_then(Value::as_array) else { continue };
         for (ci, c) in containers.iter().enumerate() {
-            let cname = c.get("name").and_then(Value::as_str).unwrap_or("");
+            let cname = c.field("name").and_then(Value::as_str).unwrap_or("");
             for field in ["volumeMounts", "volumeDevices"] {
                 let Some(mounts) = c.get(field).and_then(Value::as_array) else { continue };
                 for (mi, m) in mounts.iter().enumerate() {
-                    let Some(vname) = m.get("name").and_then(Value::as_str) else { continue };
+                    let Some(vname) = m.field("name").and_then(Value::as_str) else { continue };
                     used.push(vname.to_owned());
                     if report == "undefined"
                         && !volumes.iter().any(|v| v == vname)
@@ -236,9 +237,9 @@ fn volume_refs(params: &Map<String, Value>, object: &Value, pod_spec: Located<'_
         }
     }
     if report == "unused" {
-        if let Some(vols) = spec.get("volumes").and_then(Value::as_array) {
+        if let Some(vols) = spec.field("volumes").and_then(Value::as_array) {
             for (i, v) in vols.iter().enumerate() {
-                let Some(vname) = v.get("name").and_then(Value::as_str) else { continue };
+                let Some(vname) = v.field("name").and_then(Value::as_str) else { continue };
                 if used.iter().any(|u| u == vname) {
                     continue;
                 }

@@ -4,6 +4,7 @@
 
 use super::{CheckInput, Hit};
 use crate::pack::keywords::clean_path;
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
@@ -26,8 +27,8 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
             for (field, key) in [("volumeMounts", "mountPath"), ("volumeDevices", "devicePath")] {
                 let Some(items) = c.get(field).and_then(Value::as_array) else { continue };
                 for (index, m) in items.iter().enumerate() {
-                    let Some(path) = m.get(key).and_then(Value::as_str) else { continue };
-                    let volume = m.get("name").and_then(Value::as_str).unwrap_or("");
+                    let Some(path) = m.field(key).and_then(Value::as_str) else { continue };
+                    let volume = m.field("name").and_then(Value::as_str).unwrap_or("");
                     mounts.push(Mount { field, key, index, path, volume });
                 }
             }
@@ -41,7 +42,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
                     },
                 };
                 let mut vars = Map::new();
-                vars.insert("container".into(), json!(c.get("name").and_then(Value::as_str).unwrap_or("")));
+                vars.insert("container".into(), json!(c.field("name").and_then(Value::as_str).unwrap_or("")));
                 vars.insert("path".into(), json!(m.path));
                 vars.insert("volume".into(), json!(m.volume));
                 vars.insert("field".into(), json!(m.field));

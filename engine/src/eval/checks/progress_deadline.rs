@@ -5,6 +5,7 @@
 //! `spec.minReadySeconds` when the deadline is the default).
 
 use super::{CheckInput, Hit};
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
@@ -17,14 +18,14 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
 }
 
 fn progress_deadline(object: &Value) -> Vec<Hit> {
-    let Some(spec) = object.get("spec").and_then(Value::as_object) else { return Vec::new() };
-    let Some(min_ready) = spec.get("minReadySeconds").and_then(Value::as_i64) else { return Vec::new() };
-    let (deadline, explicit) = match spec.get("progressDeadlineSeconds") {
+    let Some(spec) = object.field("spec").and_then(Value::as_object) else { return Vec::new() };
+    let Some(min_ready) = spec.field("minReadySeconds").and_then(Value::as_i64) else { return Vec::new() };
+    let (deadline, explicit) = match spec.field("progressDeadlineSeconds") {
         Some(Value::Number(n)) => match n.as_i64() {
             Some(d) => (d, true),
             None => return Vec::new(),
         },
-        None | Some(Value::Null) if object.get("apiVersion").and_then(Value::as_str) == Some("apps/v1") => {
+        None | Some(Value::Null) if object.field("apiVersion").and_then(Value::as_str) == Some("apps/v1") => {
             (DEFAULT_DEADLINE, false)
         }
         _ => return Vec::new(),

@@ -4,6 +4,7 @@
 //! `check.where` (`env FOO of container app` / `volume podinfo`).
 
 use super::{CheckInput, Hit};
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
@@ -17,7 +18,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     let mut names: Vec<&str> = Vec::new();
     for list in crate::workload::CONTAINER_LISTS {
         for c in spec.get(*list).and_then(Value::as_array).into_iter().flatten() {
-            if let Some(n) = c.get("name").and_then(Value::as_str) {
+            if let Some(n) = c.field("name").and_then(Value::as_str) {
                 names.push(n);
             }
         }
@@ -26,10 +27,10 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     let mut refs: Vec<(Vec<PathElem>, &Value, String)> = Vec::new();
     for list in crate::workload::CONTAINER_LISTS {
         for (ci, c) in spec.get(*list).and_then(Value::as_array).into_iter().flatten().enumerate() {
-            let cname = c.get("name").and_then(Value::as_str).unwrap_or("");
-            for (ei, e) in c.get("env").and_then(Value::as_array).into_iter().flatten().enumerate() {
-                if let Some(r) = e.pointer("/valueFrom/resourceFieldRef") {
-                    let ename = e.get("name").and_then(Value::as_str).unwrap_or("");
+            let cname = c.field("name").and_then(Value::as_str).unwrap_or("");
+            for (ei, e) in c.field("env").and_then(Value::as_array).into_iter().flatten().enumerate() {
+                if let Some(r) = e.pointer_at("/valueFrom/resourceFieldRef") {
+                    let ename = e.field("name").and_then(Value::as_str).unwrap_or("");
                     let path = vec![
                         key(list),
                         PathElem::Index(ci),
@@ -43,14 +44,14 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
             }
         }
     }
-    for (vi, v) in spec.get("volumes").and_then(Value::as_array).into_iter().flatten().enumerate() {
-        let vname = v.get("name").and_then(Value::as_str).unwrap_or("");
+    for (vi, v) in spec.field("volumes").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let vname = v.field("name").and_then(Value::as_str).unwrap_or("");
         let mut item_lists: Vec<(Vec<PathElem>, &Value)> = Vec::new();
-        if let Some(items) = v.pointer("/downwardAPI/items") {
+        if let Some(items) = v.pointer_at("/downwardAPI/items") {
             item_lists.push((vec![key("volumes"), PathElem::Index(vi), key("downwardAPI"), key("items")], items));
         }
-        for (si, s) in v.pointer("/projected/sources").and_then(Value::as_array).into_iter().flatten().enumerate() {
-            if let Some(items) = s.pointer("/downwardAPI/items") {
+        for (si, s) in v.pointer_at("/projected/sources").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            if let Some(items) = s.pointer_at("/downwardAPI/items") {
                 let path = vec![
                     key("volumes"),
                     PathElem::Index(vi),
@@ -65,7 +66,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
         }
         for (prefix, items) in item_lists {
             for (ii, item) in items.as_array().into_iter().flatten().enumerate() {
-                if let Some(r) = item.get("resourceFieldRef") {
+                if let Some(r) = item.field("resourceFieldRef") {
                     let mut path = prefix.clone();
                     path.extend([PathElem::Index(ii), key("resourceFieldRef")]);
                     refs.push((path, r, format!("volume {vname}")));
@@ -75,14 +76,14 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     }
     let mut hits = Vec::new();
     for (mut path, r, place) in refs {
-        let Some(container) = r.get("containerName").and_then(Value::as_str) else { continue };
+        let Some(container) = r.field("containerName").and_then(Value::as_str) else { continue };
         if container.is_empty() || names.contains(&container) {
             continue;
         }
         path.push(key("containerName"));
         let mut vars = Map::new();
         vars.insert("containerName".into(), json!(container));
-        vars.insert("resource".into(), r.get("resource").cloned().unwrap_or(Value::Null));
+        vars.insert("resource".into(), r.field("resource").cloned().unwrap_or(Value::Null));
         vars.insert("where".into(), json!(place));
         vars.insert("containers".into(), json!(names.join(", ")));
         hits.push(Hit { path, vars, case: None, ..Default::default() });

@@ -11,6 +11,7 @@ use super::{CheckInput, Hit};
 use crate::config::Config;
 use crate::index::{Index, Origin};
 use crate::schema::{Lookup, SchemaSet, ViolationKind};
+use crate::value::Fields;
 use crate::yaml::{PathElem, Style};
 use serde_json::{json, Map, Value};
 
@@ -47,20 +48,20 @@ fn looks_partial(object: &Value, kind: &str) -> bool {
     let Some(template) = crate::workload::template_path(kind) else { return false };
     let at = |path: &[PathElem]| {
         path.iter().try_fold(object, |v, e| match e {
-            PathElem::Key(k) => v.get(k.as_str()),
+            PathElem::Key(k) => v.field(k.as_str()),
             PathElem::Index(i) => v.get(*i),
         })
     };
     let mut spec_path = template.clone();
     spec_path.push(PathElem::Key("spec".into()));
-    let containers = at(&spec_path).and_then(|s| s.get("containers")).and_then(Value::as_array);
-    if containers.is_some_and(|c| !c.is_empty() && c.iter().all(|c| c.get("image").is_none())) {
+    let containers = at(&spec_path).and_then(|s| s.field("containers")).and_then(Value::as_array);
+    if containers.is_some_and(|c| !c.is_empty() && c.iter().all(|c| c.field("image").is_none())) {
         return true;
     }
     let mut labels_path = template;
     labels_path.extend([PathElem::Key("metadata".into()), PathElem::Key("labels".into())]);
     matches!(kind, "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet")
-        && object.pointer("/spec/selector").is_none_or(Value::is_null)
+        && object.pointer_at("/spec/selector").is_none_or(Value::is_null)
         && at(&labels_path).is_none_or(Value::is_null)
 }
 
@@ -88,7 +89,7 @@ fn version_hint(
 pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     let object = input.target.value;
     let (Some(api), Some(kind)) =
-        (object.get("apiVersion").and_then(Value::as_str), object.get("kind").and_then(Value::as_str))
+        (object.field("apiVersion").and_then(Value::as_str), object.field("kind").and_then(Value::as_str))
     else {
         return Vec::new(); // manifest-identity reports it
     };

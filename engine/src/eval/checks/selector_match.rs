@@ -4,6 +4,7 @@
 //! `spec.selector`.
 
 use super::{CheckInput, Hit};
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
@@ -25,10 +26,10 @@ fn scalar(v: &Value) -> Option<String> {
 /// Whether `selector` matches `labels`: `Ok(None)` if it does, `Ok(Some(requirement))` naming the first
 /// requirement that fails, `Err(())` if the selector is malformed or empty (not this check's business).
 fn first_unmet(selector: &Map<String, Value>, labels: &Map<String, Value>) -> Result<Option<String>, ()> {
-    let label = |k: &str| labels.get(k).and_then(scalar);
+    let label = |k: &str| labels.field(k).and_then(scalar);
     let mut requirements = 0;
     let mut unmet: Option<String> = None;
-    match selector.get("matchLabels") {
+    match selector.field("matchLabels") {
         None | Some(Value::Null) => {}
         Some(Value::Object(ml)) => {
             for (k, v) in ml {
@@ -41,14 +42,14 @@ fn first_unmet(selector: &Map<String, Value>, labels: &Map<String, Value>) -> Re
         }
         Some(_) => return Err(()),
     }
-    match selector.get("matchExpressions") {
+    match selector.field("matchExpressions") {
         None | Some(Value::Null) => {}
         Some(Value::Array(exprs)) => {
             for e in exprs {
                 requirements += 1;
-                let key = e.get("key").and_then(Value::as_str).ok_or(())?;
-                let op = e.get("operator").and_then(Value::as_str).ok_or(())?;
-                let values: Vec<String> = match e.get("values") {
+                let key = e.field("key").and_then(Value::as_str).ok_or(())?;
+                let op = e.field("operator").and_then(Value::as_str).ok_or(())?;
+                let values: Vec<String> = match e.field("values") {
                     None | Some(Value::Null) => Vec::new(),
                     Some(Value::Array(vs)) => vs.iter().map(scalar).collect::<Option<_>>().ok_or(())?,
                     Some(_) => return Err(()),
@@ -80,9 +81,9 @@ fn first_unmet(selector: &Map<String, Value>, labels: &Map<String, Value>) -> Re
 }
 
 fn selector_match(object: &Value) -> Vec<Hit> {
-    let Some(selector) = object.pointer("/spec/selector").and_then(Value::as_object) else { return Vec::new() };
+    let Some(selector) = object.pointer_at("/spec/selector").and_then(Value::as_object) else { return Vec::new() };
     let empty = Map::new();
-    let labels = match object.pointer("/spec/template/metadata/labels") {
+    let labels = match object.pointer_at("/spec/template/metadata/labels") {
         Some(Value::Object(m)) => m,
         None | Some(Value::Null) => &empty,
         Some(_) => return Vec::new(),

@@ -7,28 +7,29 @@
 
 use super::{CheckInput, Hit};
 use crate::finding::Severity;
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
 /// Whether a Secret carries registry credentials the kubelet uses.
 pub fn is_registry_secret(secret: &Value) -> bool {
-    let key = match secret.get("type").and_then(Value::as_str) {
+    let key = match secret.field("type").and_then(Value::as_str) {
         Some("kubernetes.io/dockerconfigjson") => ".dockerconfigjson",
         Some("kubernetes.io/dockercfg") => ".dockercfg",
         _ => return false,
     };
     ["data", "stringData"]
         .iter()
-        .any(|f| secret.get(*f).and_then(|d| d.get(key)).and_then(Value::as_str).is_some_and(|v| !v.is_empty()))
+        .any(|f| secret.field(f).and_then(|d| d.field(key)).and_then(Value::as_str).is_some_and(|v| !v.is_empty()))
 }
 
 /// The check.
 pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     let spec = input.target.value;
-    let report = input.params.get("report").and_then(Value::as_str).unwrap_or("missing");
-    let (sa_name, sa_path) = match spec.get("serviceAccountName").and_then(Value::as_str) {
+    let report = input.params.field("report").and_then(Value::as_str).unwrap_or("missing");
+    let (sa_name, sa_path) = match spec.field("serviceAccountName").and_then(Value::as_str) {
         Some(n) if !n.is_empty() => (n, vec![PathElem::Key("serviceAccountName".into())]),
-        _ => match spec.get("serviceAccount").and_then(Value::as_str) {
+        _ => match spec.field("serviceAccount").and_then(Value::as_str) {
             Some(n) if !n.is_empty() => (n, vec![PathElem::Key("serviceAccount".into())]),
             _ => ("default", Vec::new()),
         },
@@ -37,15 +38,15 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     let Some(account) = input.index.get_near("ServiceAccount", namespace, sa_name, input.resource.file) else {
         return Vec::new();
     };
-    let Some(secrets) = account.value.get("imagePullSecrets").and_then(Value::as_array) else { return Vec::new() };
+    let Some(secrets) = account.value.field("imagePullSecrets").and_then(Value::as_array) else { return Vec::new() };
     let own: Vec<&str> = spec
-        .get("imagePullSecrets")
+        .field("imagePullSecrets")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|s| s.get("name").and_then(Value::as_str)).collect())
+        .map(|a| a.iter().filter_map(|s| s.field("name").and_then(Value::as_str)).collect())
         .unwrap_or_default();
     let mut hits = Vec::new();
     for (i, entry) in secrets.iter().enumerate() {
-        let Some(name) = entry.get("name").and_then(Value::as_str).filter(|n| !n.is_empty()) else { continue };
+        let Some(name) = entry.field("name").and_then(Value::as_str).filter(|n| !n.is_empty()) else { continue };
         if own.contains(&name) {
             continue;
         }
@@ -77,7 +78,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
                 }
             }
             ("wrong-type", Some(secret)) if secret.content_known && !is_registry_secret(secret.value) => {
-                let ty = secret.value.get("type").and_then(Value::as_str).unwrap_or("Opaque");
+                let ty = secret.value.field("type").and_then(Value::as_str).unwrap_or("Opaque");
                 vars.insert("type".into(), json!(ty));
                 related.extend(input.index.related(
                     secret,

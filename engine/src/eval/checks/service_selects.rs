@@ -3,6 +3,7 @@
 //! `sts-service-not-headless` (b)). A Service without a selector (manually managed endpoints) is left alone.
 
 use super::{CheckInput, Hit};
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
@@ -24,7 +25,7 @@ fn render(map: &Map<String, Value>) -> String {
 /// The check.
 pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     let object = input.object;
-    let Some(service_name) = object.pointer("/spec/serviceName").and_then(Value::as_str) else { return Vec::new() };
+    let Some(service_name) = object.pointer_at("/spec/serviceName").and_then(Value::as_str) else { return Vec::new() };
     let namespace = input.resource.object.namespace.as_deref().unwrap_or(&input.config.default_namespace);
     let Some(service) = input.index.get_near("Service", namespace, service_name, input.resource.file) else {
         return Vec::new();
@@ -32,14 +33,14 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     if !service.content_known {
         return Vec::new();
     }
-    let Some(selector) = service.value.pointer("/spec/selector").and_then(Value::as_object) else {
+    let Some(selector) = service.value.pointer_at("/spec/selector").and_then(Value::as_object) else {
         return Vec::new();
     };
     if selector.is_empty() {
         return Vec::new();
     }
     let empty = Map::new();
-    let labels = object.pointer("/spec/template/metadata/labels").and_then(Value::as_object).unwrap_or(&empty);
+    let labels = object.pointer_at("/spec/template/metadata/labels").and_then(Value::as_object).unwrap_or(&empty);
     if selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
         return Vec::new();
     }

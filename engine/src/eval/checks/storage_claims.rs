@@ -12,6 +12,7 @@
 use super::{CheckInput, Hit};
 use crate::binding::{self, keys, ClaimClass, Criterion};
 use crate::index::{Entry, Index};
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
@@ -32,7 +33,7 @@ pub fn prebind(input: &CheckInput<'_>) -> Vec<Hit> {
 }
 
 fn prebind_claim(index: &Index<'_>, pos: usize, claim: &Entry<'_>) -> Option<Hit> {
-    let vn = claim.value.pointer("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty())?;
+    let vn = claim.value.pointer_at("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty())?;
     // A volume whose capacity is not a quantity is rejected by the API server (`storage-size-invalid`).
     let volume =
         index.get("PersistentVolume", "", vn).filter(|v| v.content_known && binding::capacity(v.value).is_some())?;
@@ -40,9 +41,9 @@ fn prebind_claim(index: &Index<'_>, pos: usize, claim: &Entry<'_>) -> Option<Hit
     let at = keys(&["spec", "volumeName"]);
     let base = [("namespace", claim.namespace.to_owned()), ("name", claim.name.to_string()), ("volume", vn.to_owned())];
     // (b) the volume's claimRef reserves it for another claim.
-    if let Some(cr) = volume.value.pointer("/spec/claimRef").filter(|r| r.is_object()) {
-        let ns = cr.get("namespace").and_then(Value::as_str).unwrap_or("");
-        let name = cr.get("name").and_then(Value::as_str).unwrap_or("");
+    if let Some(cr) = volume.value.pointer_at("/spec/claimRef").filter(|r| r.is_object()) {
+        let ns = cr.field("namespace").and_then(Value::as_str).unwrap_or("");
+        let name = cr.field("name").and_then(Value::as_str).unwrap_or("");
         if (ns, name) != (claim.namespace, claim.name.as_ref()) {
             let other = if ns.is_empty() { name.to_owned() } else { format!("{ns}/{name}") };
             let mut v = vars(&base);
@@ -103,12 +104,12 @@ fn prebind_claim(index: &Index<'_>, pos: usize, claim: &Entry<'_>) -> Option<Hit
 }
 
 fn prebind_volume(index: &Index<'_>, pos: usize, volume: &Entry<'_>) -> Vec<Hit> {
-    let Some(cr) = volume.value.pointer("/spec/claimRef").filter(|r| r.is_object()) else { return Vec::new() };
-    let name = cr.get("name").and_then(Value::as_str).unwrap_or("");
+    let Some(cr) = volume.value.pointer_at("/spec/claimRef").filter(|r| r.is_object()) else { return Vec::new() };
+    let name = cr.field("name").and_then(Value::as_str).unwrap_or("");
     if name.is_empty() {
         return Vec::new();
     }
-    let ns = cr.get("namespace").and_then(Value::as_str).unwrap_or("");
+    let ns = cr.field("namespace").and_then(Value::as_str).unwrap_or("");
     let at = keys(&["spec", "claimRef"]);
     let base = [("volume", volume.name.to_string()), ("claim", name.to_owned()), ("namespace", ns.to_owned())];
     if ns.is_empty() {
@@ -190,7 +191,7 @@ pub fn class_defaults(input: &CheckInput<'_>) -> Vec<Hit> {
         let key = binding::DEFAULT_CLASS_ANNOTATIONS
             .iter()
             .find(|a| {
-                e.value.pointer("/metadata/annotations").and_then(|m| m.get(**a)).and_then(Value::as_str)
+                e.value.pointer_at("/metadata/annotations").and_then(|m| m.get(**a)).and_then(Value::as_str)
                     == Some("true")
             })
             .copied()

@@ -19,6 +19,7 @@
 use super::{CheckInput, Hit};
 use crate::finding::Related;
 use crate::index::{Entry, Index};
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
@@ -85,15 +86,15 @@ fn file_in_source<'i, 'a>(
     index: &'i Index<'a>,
     namespace: &str,
 ) -> Option<Evidence<'i, 'a>> {
-    if let Some(items) = source.get("items").and_then(Value::as_array) {
+    if let Some(items) = source.field("items").and_then(Value::as_array) {
         let at = items.iter().position(|i| {
-            i.get("path").and_then(Value::as_str).is_some_and(|p| p.trim_start_matches("./") == sub_path)
+            i.field("path").and_then(Value::as_str).is_some_and(|p| p.trim_start_matches("./") == sub_path)
         })?;
         let mut p = source_path.to_vec();
         p.extend([key("items"), PathElem::Index(at), key("path")]);
         return Some(Evidence::ItemPath(p));
     }
-    let name = source.get(name_key).and_then(Value::as_str).unwrap_or("");
+    let name = source.field(name_key).and_then(Value::as_str).unwrap_or("");
     match index.get(kind, namespace, name).filter(|e| e.content_known && !name.is_empty()) {
         Some(entry) => {
             let fields = crate::index::data_fields(kind);
@@ -113,23 +114,23 @@ fn single_file<'i, 'a>(
     index: &'i Index<'a>,
     namespace: &str,
 ) -> Option<(Evidence<'i, 'a>, String)> {
-    if let Some(s) = volume.get("configMap").filter(|s| s.is_object()) {
-        let name = s.get("name").and_then(Value::as_str).unwrap_or("");
+    if let Some(s) = volume.field("configMap").filter(|s| s.is_object()) {
+        let name = s.field("name").and_then(Value::as_str).unwrap_or("");
         let ev = file_in_source("ConfigMap", s, &[key("configMap")], "name", sub_path, index, namespace)?;
         return Some((ev, format!("ConfigMap {name}")));
     }
-    if let Some(s) = volume.get("secret").filter(|s| s.is_object()) {
-        let name = s.get("secretName").and_then(Value::as_str).unwrap_or("");
+    if let Some(s) = volume.field("secret").filter(|s| s.is_object()) {
+        let name = s.field("secretName").and_then(Value::as_str).unwrap_or("");
         let ev = file_in_source("Secret", s, &[key("secret")], "secretName", sub_path, index, namespace)?;
         return Some((ev, format!("Secret {name}")));
     }
-    let sources = volume.pointer("/projected/sources").and_then(Value::as_array)?;
+    let sources = volume.pointer_at("/projected/sources").and_then(Value::as_array)?;
     for (i, src) in sources.iter().enumerate() {
         for (field, kind) in [("configMap", "ConfigMap"), ("secret", "Secret")] {
             let Some(s) = src.get(field).filter(|s| s.is_object()) else { continue };
             let path = [key("projected"), key("sources"), PathElem::Index(i), key(field)];
             if let Some(ev) = file_in_source(kind, s, &path, "name", sub_path, index, namespace) {
-                let name = s.get("name").and_then(Value::as_str).unwrap_or("");
+                let name = s.field("name").and_then(Value::as_str).unwrap_or("");
                 return Some((ev, format!("{kind} {name}")));
             }
         }
@@ -140,7 +141,7 @@ fn single_file<'i, 'a>(
 /// Reports each single-file subPath mount whose mountPath looks like a directory.
 pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     let spec = input.target.value;
-    let Some(volumes) = spec.get("volumes").and_then(Value::as_array) else { return Vec::new() };
+    let Some(volumes) = spec.field("volumes").and_then(Value::as_array) else { return Vec::new() };
     let namespace = input.resource.object.namespace.clone().unwrap_or_else(|| input.config.default_namespace.clone());
     let spec_path = crate::workload::pod_spec_path(&input.resource.object.kind).unwrap_or_default();
     let this = input.index.position_of(input.resource).map(|i| input.index.entry(i));
@@ -148,12 +149,12 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     for list in crate::workload::CONTAINER_LISTS {
         let Some(containers) = spec.get(*list).and_then(Value::as_array) else { continue };
         for (ci, c) in containers.iter().enumerate() {
-            let Some(mounts) = c.get("volumeMounts").and_then(Value::as_array) else { continue };
+            let Some(mounts) = c.field("volumeMounts").and_then(Value::as_array) else { continue };
             for (mi, m) in mounts.iter().enumerate() {
                 let (Some(sub_path), Some(mount_path), Some(vname)) = (
-                    m.get("subPath").and_then(Value::as_str),
-                    m.get("mountPath").and_then(Value::as_str),
-                    m.get("name").and_then(Value::as_str),
+                    m.field("subPath").and_then(Value::as_str),
+                    m.field("mountPath").and_then(Value::as_str),
+                    m.field("name").and_then(Value::as_str),
                 ) else {
                     continue;
                 };
@@ -163,7 +164,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
                 }
                 // The first volume of that name is the one the kubelet uses.
                 let Some((vi, volume)) =
-                    volumes.iter().enumerate().find(|(_, v)| v.get("name").and_then(Value::as_str) == Some(vname))
+                    volumes.iter().enumerate().find(|(_, v)| v.field("name").and_then(Value::as_str) == Some(vname))
                 else {
                     continue;
                 };
@@ -191,7 +192,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
                     Evidence::Shape => (format!("a file name (from {reference})"), None),
                 };
                 let mut vars = Map::new();
-                vars.insert("container".into(), json!(c.get("name").and_then(Value::as_str).unwrap_or("")));
+                vars.insert("container".into(), json!(c.field("name").and_then(Value::as_str).unwrap_or("")));
                 vars.insert("volume".into(), json!(vname));
                 vars.insert("subPath".into(), json!(sub_path));
                 vars.insert("mountPath".into(), json!(mount_path));

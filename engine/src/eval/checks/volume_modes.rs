@@ -8,6 +8,7 @@ use super::{CheckInput, Hit};
 use crate::binding::{self, keys};
 use crate::finding::Related;
 use crate::index::Index;
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
@@ -25,9 +26,9 @@ fn resolve(input: &CheckInput<'_>, name: &str) -> Source {
     let index: &Index<'_> = input.index;
     let spec = input.target.value;
     let ns = input.resource.object.namespace.as_deref().unwrap_or("");
-    let volumes = spec.get("volumes").and_then(Value::as_array);
-    if let Some(v) = volumes.into_iter().flatten().find(|v| v.get("name").and_then(Value::as_str) == Some(name)) {
-        if let Some(claim) = v.pointer("/persistentVolumeClaim/claimName").and_then(Value::as_str) {
+    let volumes = spec.field("volumes").and_then(Value::as_array);
+    if let Some(v) = volumes.into_iter().flatten().find(|v| v.field("name").and_then(Value::as_str) == Some(name)) {
+        if let Some(claim) = v.pointer_at("/persistentVolumeClaim/claimName").and_then(Value::as_str) {
             let Some(e) = index.get("PersistentVolumeClaim", ns, claim).filter(|e| e.content_known) else {
                 return Source::Unknown;
             };
@@ -37,7 +38,7 @@ fn resolve(input: &CheckInput<'_>, name: &str) -> Source {
             let related = index.related(e, &path, format!("claim {claim} has volumeMode {mode}"));
             return Source::Claim { mode, related, what: format!("claim {claim}") };
         }
-        if let Some(t) = v.pointer("/ephemeral/volumeClaimTemplate") {
+        if let Some(t) = v.pointer_at("/ephemeral/volumeClaimTemplate") {
             return Source::Claim {
                 mode: binding::volume_mode(t).to_owned(),
                 related: None,
@@ -49,9 +50,11 @@ fn resolve(input: &CheckInput<'_>, name: &str) -> Source {
     }
     // StatefulSet templates become volumes named after the template.
     if input.resource.object.kind == "StatefulSet" {
-        let templates = input.object.pointer("/spec/volumeClaimTemplates").and_then(Value::as_array);
-        if let Some(t) =
-            templates.into_iter().flatten().find(|t| t.pointer("/metadata/name").and_then(Value::as_str) == Some(name))
+        let templates = input.object.pointer_at("/spec/volumeClaimTemplates").and_then(Value::as_array);
+        if let Some(t) = templates
+            .into_iter()
+            .flatten()
+            .find(|t| t.pointer_at("/metadata/name").and_then(Value::as_str) == Some(name))
         {
             return Source::Claim {
                 mode: binding::volume_mode(t).to_owned(),
@@ -80,7 +83,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     for list in crate::workload::CONTAINER_LISTS {
         let Some(containers) = spec.get(*list).and_then(Value::as_array) else { continue };
         for (ci, c) in containers.iter().enumerate() {
-            let cname = c.get("name").and_then(Value::as_str).unwrap_or("");
+            let cname = c.field("name").and_then(Value::as_str).unwrap_or("");
             let entries = |field: &str| -> Vec<(usize, &str, &str)> {
                 let path_key = if field == "volumeDevices" { "devicePath" } else { "mountPath" };
                 c.get(field)
@@ -89,7 +92,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
                         a.iter()
                             .enumerate()
                             .filter_map(|(i, m)| {
-                                let name = m.get("name").and_then(Value::as_str)?;
+                                let name = m.field("name").and_then(Value::as_str)?;
                                 Some((i, name, m.get(path_key).and_then(Value::as_str).unwrap_or("")))
                             })
                             .collect()

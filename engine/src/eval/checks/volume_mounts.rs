@@ -7,6 +7,7 @@
 //! ConfigMap or Secret name) and `check.ref` (what the volume shows, e.g. `ConfigMap app-config`).
 
 use super::{CheckInput, Hit};
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use jsonschema::Validator;
 use serde_json::{json, Map, Value};
@@ -17,14 +18,14 @@ static SCHEMAS: LazyLock<Mutex<HashMap<String, Option<Arc<Validator>>>>> = LazyL
 
 /// The compiled `mount` schema (compiled once per distinct schema text).
 fn schema(params: &Map<String, Value>) -> Option<Arc<Validator>> {
-    let raw = params.get("mount")?;
+    let raw = params.field("mount")?;
     let key = raw.to_string();
     let mut cache = SCHEMAS.lock().unwrap_or_else(|e| e.into_inner());
     cache.entry(key).or_insert_with(|| crate::pack::keywords::options().build(raw).ok().map(Arc::new)).clone()
 }
 
 fn describe(vtype: &str, source: &Value) -> (String, String) {
-    let s = |k: &str| source.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    let s = |k: &str| source.field(k).and_then(Value::as_str).unwrap_or("").to_owned();
     match vtype {
         "hostPath" => (s("path"), format!("host path {}", s("path"))),
         "configMap" => (s("name"), format!("ConfigMap {}", s("name"))),
@@ -32,16 +33,16 @@ fn describe(vtype: &str, source: &Value) -> (String, String) {
         "downwardAPI" => (String::new(), "the pod's Downward API fields".to_owned()),
         "projected" => {
             let mut parts = Vec::new();
-            for src in source.get("sources").and_then(Value::as_array).into_iter().flatten() {
-                if let Some(n) = src.pointer("/configMap/name").and_then(Value::as_str) {
+            for src in source.field("sources").and_then(Value::as_array).into_iter().flatten() {
+                if let Some(n) = src.pointer_at("/configMap/name").and_then(Value::as_str) {
                     parts.push(format!("ConfigMap {n}"));
-                } else if let Some(n) = src.pointer("/secret/name").and_then(Value::as_str) {
+                } else if let Some(n) = src.pointer_at("/secret/name").and_then(Value::as_str) {
                     parts.push(format!("Secret {n}"));
-                } else if src.get("downwardAPI").is_some() {
+                } else if src.field("downwardAPI").is_some() {
                     parts.push("Downward API fields".to_owned());
-                } else if src.get("serviceAccountToken").is_some() {
+                } else if src.field("serviceAccountToken").is_some() {
                     parts.push("the service account token".to_owned());
-                } else if src.get("clusterTrustBundle").is_some() {
+                } else if src.field("clusterTrustBundle").is_some() {
                     parts.push("a ClusterTrustBundle".to_owned());
                 }
             }
@@ -57,28 +58,29 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     let spec = input.target.value;
     let types: Vec<&str> = input
         .params
-        .get("types")
+        .field("types")
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     let at: Vec<&str> = input
         .params
-        .get("at")
+        .field("at")
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     // Compiled (looked up in the shared cache) only when some mount reaches a volume of the types.
     let mut filter: Option<Option<Arc<Validator>>> = None;
-    let Some(volumes) = spec.get("volumes").and_then(Value::as_array) else { return Vec::new() };
+    let Some(volumes) = spec.field("volumes").and_then(Value::as_array) else { return Vec::new() };
     let mut hits = Vec::new();
     for list in crate::workload::CONTAINER_LISTS {
         let Some(containers) = spec.get(*list).and_then(Value::as_array) else { continue };
         for (ci, c) in containers.iter().enumerate() {
-            let Some(mounts) = c.get("volumeMounts").and_then(Value::as_array) else { continue };
+            let Some(mounts) = c.field("volumeMounts").and_then(Value::as_array) else { continue };
             for (mi, m) in mounts.iter().enumerate() {
-                let Some(vname) = m.get("name").and_then(Value::as_str) else { continue };
+                let Some(vname) = m.field("name").and_then(Value::as_str) else { continue };
                 // The first volume of that name is the one the kubelet uses.
-                let Some(volume) = volumes.iter().find(|v| v.get("name").and_then(Value::as_str) == Some(vname)) else {
+                let Some(volume) = volumes.iter().find(|v| v.field("name").and_then(Value::as_str) == Some(vname))
+                else {
                     continue;
                 };
                 let Some((vtype, source)) =
@@ -90,12 +92,12 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
                     continue;
                 }
                 let (source_value, reference) = describe(vtype, source);
-                let sub_path = m.get("subPath").or_else(|| m.get("subPathExpr")).cloned().unwrap_or(Value::Null);
+                let sub_path = m.field("subPath").or_else(|| m.field("subPathExpr")).cloned().unwrap_or(Value::Null);
                 let mut vars = Map::new();
-                vars.insert("container".into(), json!(c.get("name").and_then(Value::as_str).unwrap_or("")));
+                vars.insert("container".into(), json!(c.field("name").and_then(Value::as_str).unwrap_or("")));
                 vars.insert("volume".into(), json!(vname));
                 vars.insert("type".into(), json!(vtype));
-                vars.insert("mountPath".into(), m.get("mountPath").cloned().unwrap_or(Value::Null));
+                vars.insert("mountPath".into(), m.field("mountPath").cloned().unwrap_or(Value::Null));
                 vars.insert("subPath".into(), sub_path);
                 vars.insert("source".into(), json!(source_value));
                 vars.insert("ref".into(), json!(reference));

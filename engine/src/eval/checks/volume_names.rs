@@ -2,6 +2,7 @@
 //! volumeClaimTemplate name used twice (the API's "Duplicate value").
 
 use super::{CheckInput, Hit};
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
@@ -10,11 +11,11 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     let target = input.target.value;
     let on_object = std::ptr::eq(target, input.object);
     if on_object {
-        let Some(list) = target.pointer("/spec/volumeClaimTemplates").and_then(Value::as_array) else {
+        let Some(list) = target.pointer_at("/spec/volumeClaimTemplates").and_then(Value::as_array) else {
             return Vec::new();
         };
         let names: Vec<Option<&str>> =
-            list.iter().map(|t| t.pointer("/metadata/name").and_then(Value::as_str)).collect();
+            list.iter().map(|t| t.pointer_at("/metadata/name").and_then(Value::as_str)).collect();
         let prefix = ["spec", "volumeClaimTemplates"];
         duplicates(&names, |i| {
             let mut p: Vec<PathElem> = prefix.iter().map(|k| PathElem::Key((*k).to_owned())).collect();
@@ -22,8 +23,8 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
             p
         })
     } else {
-        let Some(list) = target.get("volumes").and_then(Value::as_array) else { return Vec::new() };
-        let names: Vec<Option<&str>> = list.iter().map(|v| v.get("name").and_then(Value::as_str)).collect();
+        let Some(list) = target.field("volumes").and_then(Value::as_array) else { return Vec::new() };
+        let names: Vec<Option<&str>> = list.iter().map(|v| v.field("name").and_then(Value::as_str)).collect();
         duplicates(&names, |i| vec![PathElem::Key("volumes".into()), PathElem::Index(i), PathElem::Key("name".into())])
     }
 }

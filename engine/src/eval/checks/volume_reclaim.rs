@@ -10,16 +10,17 @@
 use super::{CheckInput, Hit};
 use crate::binding::{self, keys, ClaimClass, Outcome};
 use crate::index::Index;
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
 /// `pv-reclaim`.
 pub fn pv_reclaim(input: &CheckInput<'_>) -> Vec<Hit> {
     let pv = input.object;
-    if pv.pointer("/spec/persistentVolumeReclaimPolicy").and_then(Value::as_str) != Some("Delete") {
+    if pv.pointer_at("/spec/persistentVolumeReclaimPolicy").and_then(Value::as_str) != Some("Delete") {
         return Vec::new();
     }
-    let spec = pv.get("spec");
+    let spec = pv.field("spec");
     let no_deleter = ["nfs", "local", "hostPath"].iter().any(|k| spec.and_then(|s| s.get(*k)).is_some());
     let index = input.index;
     let mut hit = Hit {
@@ -27,9 +28,9 @@ pub fn pv_reclaim(input: &CheckInput<'_>) -> Vec<Hit> {
         case: Some(if no_deleter { "no-deleter" } else { "deletes-storage" }.into()),
         ..Default::default()
     };
-    let claim_ref = pv.pointer("/spec/claimRef").filter(|r| r.is_object()).and_then(|cr| {
-        let name = cr.get("name").and_then(Value::as_str).filter(|n| !n.is_empty())?;
-        let ns = cr.get("namespace").and_then(Value::as_str).unwrap_or("");
+    let claim_ref = pv.pointer_at("/spec/claimRef").filter(|r| r.is_object()).and_then(|cr| {
+        let name = cr.field("name").and_then(Value::as_str).filter(|n| !n.is_empty())?;
+        let ns = cr.field("namespace").and_then(Value::as_str).unwrap_or("");
         Some((ns, name))
     });
     let claim = match claim_ref {
@@ -65,7 +66,7 @@ struct Fate {
 }
 
 fn reclaim_policy(class: &Value) -> (&str, bool) {
-    match class.get("reclaimPolicy").and_then(Value::as_str) {
+    match class.field("reclaimPolicy").and_then(Value::as_str) {
         Some(p) => (p, false),
         None => ("Delete", true),
     }
@@ -94,7 +95,8 @@ fn template_fates(index: &Index<'_>, pos: usize, templates: &[Value]) -> Vec<(u8
                     .iter()
                     .map(|v| index.entry(*v))
                     .filter(|v| {
-                        v.value.pointer("/spec/persistentVolumeReclaimPolicy").and_then(Value::as_str) == Some("Delete")
+                        v.value.pointer_at("/spec/persistentVolumeReclaimPolicy").and_then(Value::as_str)
+                            == Some("Delete")
                     })
                     .map(|v| v.name.as_ref())
                     .collect();
@@ -157,11 +159,12 @@ fn unknown() -> Fate {
 /// `sts-retention`.
 pub fn sts_retention(input: &CheckInput<'_>) -> Vec<Hit> {
     let o = input.object;
-    let Some(templates) = o.pointer("/spec/volumeClaimTemplates").and_then(Value::as_array).filter(|t| !t.is_empty())
+    let Some(templates) =
+        o.pointer_at("/spec/volumeClaimTemplates").and_then(Value::as_array).filter(|t| !t.is_empty())
     else {
         return Vec::new();
     };
-    let Some(policy) = o.pointer("/spec/persistentVolumeClaimRetentionPolicy") else { return Vec::new() };
+    let Some(policy) = o.pointer_at("/spec/persistentVolumeClaimRetentionPolicy") else { return Vec::new() };
     let whens: Vec<(&str, &str)> = [("whenDeleted", "when-deleted"), ("whenScaled", "when-scaled")]
         .into_iter()
         .filter(|(k, _)| policy.get(*k).and_then(Value::as_str) == Some("Delete"))

@@ -8,24 +8,25 @@
 
 use super::{CheckInput, Hit};
 use crate::config::parse_version;
+use crate::value::Fields;
 use crate::yaml::PathElem;
 use serde_json::{json, Map, Value};
 
 /// Reports each volume whose source key is a listed type.
 pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
-    let Some(types) = input.params.get("types").and_then(Value::as_array) else { return Vec::new() };
+    let Some(types) = input.params.field("types").and_then(Value::as_array) else { return Vec::new() };
     let target = input.target.value;
     // (path prefix to the source, the source's parent, subject)
     let mut sources: Vec<(Vec<PathElem>, &Value, String, String)> = Vec::new();
     if std::ptr::eq(target, input.object) {
-        if let Some(spec) = target.get("spec").filter(|s| s.is_object()) {
-            let name = target.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_owned();
-            let kind = target.get("kind").and_then(Value::as_str).unwrap_or("PersistentVolume");
+        if let Some(spec) = target.field("spec").filter(|s| s.is_object()) {
+            let name = target.pointer_at("/metadata/name").and_then(Value::as_str).unwrap_or("").to_owned();
+            let kind = target.field("kind").and_then(Value::as_str).unwrap_or("PersistentVolume");
             sources.push((vec![PathElem::Key("spec".into())], spec, format!("{kind} {name}"), name));
         }
-    } else if let Some(volumes) = target.get("volumes").and_then(Value::as_array) {
+    } else if let Some(volumes) = target.field("volumes").and_then(Value::as_array) {
         for (i, v) in volumes.iter().enumerate() {
-            let name = v.get("name").and_then(Value::as_str).unwrap_or("").to_owned();
+            let name = v.field("name").and_then(Value::as_str).unwrap_or("").to_owned();
             sources.push((
                 vec![PathElem::Key("volumes".into()), PathElem::Index(i)],
                 v,
@@ -38,19 +39,19 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     let mut hits = Vec::new();
     for (prefix, parent, subject, name) in sources {
         for t in types {
-            let Some(vtype) = t.get("type").and_then(Value::as_str) else { continue };
+            let Some(vtype) = t.field("type").and_then(Value::as_str) else { continue };
             if parent.get(vtype).is_none_or(Value::is_null) {
                 continue;
             }
-            let removed_in = t.get("removedIn").and_then(Value::as_str);
+            let removed_in = t.field("removedIn").and_then(Value::as_str);
             let removed = removed_in.and_then(parse_version).is_some_and(|r| version >= r);
             let mut vars = Map::new();
             vars.insert("subject".into(), json!(subject));
             vars.insert("name".into(), json!(name));
             vars.insert("type".into(), json!(vtype));
-            vars.insert("deprecatedIn".into(), t.get("deprecatedIn").cloned().unwrap_or(Value::Null));
+            vars.insert("deprecatedIn".into(), t.field("deprecatedIn").cloned().unwrap_or(Value::Null));
             vars.insert("removedIn".into(), json!(removed_in));
-            vars.insert("note".into(), t.get("note").cloned().unwrap_or(Value::Null));
+            vars.insert("note".into(), t.field("note").cloned().unwrap_or(Value::Null));
             let mut path = prefix.clone();
             path.push(PathElem::Key(vtype.to_owned()));
             hits.push(Hit {
