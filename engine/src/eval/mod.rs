@@ -60,24 +60,9 @@ fn load_all(sources: &SourceMap, config: &Config) -> Vec<LoadedFile> {
         .collect()
 }
 
-/// Parses only (no rules): the summary counts documents and resources. For benchmarks.
-pub fn parse_only(sources: SourceMap, config: &Config) -> Report {
-    let loaded = load_all(&sources, config);
-    let summary = Summary {
-        files: sources.len(),
-        documents: loaded.iter().map(|l| l.documents.len()).sum(),
-        resources: loaded.iter().map(|l| l.resources.len()).sum(),
-        ..Default::default()
-    };
-    crate::dispose(loaded);
-    Report { sources, findings: Vec::new(), summary }
-}
-
-/// Runs the check.
-pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
-    let mut timer = crate::timing::Timer::from_env();
-    let loaded = load_all(&sources, config);
-    timer.phase("load");
+/// The findings about documents themselves: the loader's problems (`yaml-*`, `manifest-identity`) and duplicate
+/// objects.
+fn document_findings(pack: &Pack, sources: &SourceMap, loaded: &[LoadedFile]) -> Vec<Finding> {
     let mut raw: Vec<Finding> = Vec::new();
 
     // Loader problems → findings of the yaml-* / manifest-identity rules.
@@ -96,7 +81,7 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
     // Duplicate objects (one linear pass). Scope: one directory — what `kubectl apply -f DIR` or a
     // kustomization applies together; example repositories legitimately reuse names across folders.
     let mut seen: HashMap<(&str, &str, &str, Option<&str>, &str), &Resource> = HashMap::new();
-    for lf in &loaded {
+    for lf in loaded {
         for r in &lf.resources {
             if r.object.name.is_empty() {
                 continue;
@@ -111,16 +96,39 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
                 }
                 Some(first) => {
                     if let Some(rule) = pack.get("manifest-identity").filter(|r| r.enabled) {
-                        raw.push(duplicate_finding(rule, &sources, &loaded, first, r));
+                        raw.push(duplicate_finding(rule, sources, loaded, first, r));
                     }
                 }
             }
         }
     }
+    raw
+}
 
-    // The cross-resource index: one linear pass, then read-only for every thread.
-    let mut index =
-        Index::build(&sources, loaded.iter().map(|lf| (lf.documents.as_slice(), lf.resources.as_slice())), config);
+/// Parses only (no rules): the summary counts documents and resources. For benchmarks.
+pub fn parse_only(sources: SourceMap, config: &Config) -> Report {
+    let loaded = load_all(&sources, config);
+    let summary = Summary {
+        files: sources.len(),
+        documents: loaded.iter().map(|l| l.documents.len()).sum(),
+        resources: loaded.iter().map(|l| l.resources.len()).sum(),
+        ..Default::default()
+    };
+    crate::dispose(loaded);
+    Report { sources, findings: Vec::new(), summary }
+}
+
+/// Runs the check.
+pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
+    let mut timer = crate::timing::Timer::from_env();
+    let loaded = load_all(&sources, config);
+    timer.phase("load");
+    // The loader's problems and the duplicate objects become findings while the index is built (both read
+    // the loaded files only).
+    let (mut raw, mut index) = rayon::join(
+        || document_findings(pack, &sources, &loaded),
+        || Index::build(&sources, loaded.iter().map(|lf| (lf.documents.as_slice(), lf.resources.as_slice())), config),
+    );
     timer.phase("index");
 
     // Rules × objects, in parallel.
