@@ -460,6 +460,8 @@ impl<'f> Builder<'f> {
             Some(Frame::Map { map, spans, pending_key, merges, .. }) => match pending_key.take() {
                 None => {
                     // This node is a key.
+                    let plain_string = node.style == Style::Plain
+                        && value.as_str().is_some_and(|k| k.len() == node.span.len() as usize);
                     let key = match value {
                         Value::Object(_) | Value::Array(_) => {
                             let span = node.span;
@@ -478,14 +480,18 @@ impl<'f> Builder<'f> {
                     };
                     // A key spelled differently in the source (an escape, `''`, `on` read as "true", a
                     // collection) hides its name from a text search: see `Document::literal_keys`.
-                    let raw = self.file.text.get(node.span.start as usize..node.span.end as usize).unwrap_or("");
-                    let spelled = match node.style {
-                        Style::Plain => raw == key,
-                        Style::SingleQuoted | Style::DoubleQuoted => {
-                            raw.get(1..raw.len().saturating_sub(1)).is_some_and(|inner| inner == key)
-                        }
-                        _ => false,
-                    };
+                    // (A plain key read as a string is its source text when the lengths agree: folding a line
+                    // break only shortens it. No comparison needed.)
+                    let raw = || self.file.text.get(node.span.start as usize..node.span.end as usize).unwrap_or("");
+                    let spelled = plain_string
+                        || match node.style {
+                            Style::Plain => raw() == key,
+                            Style::SingleQuoted | Style::DoubleQuoted => {
+                                let raw = raw();
+                                raw.get(1..raw.len().saturating_sub(1)).is_some_and(|inner| inner == key)
+                            }
+                            _ => false,
+                        };
                     self.not_literal |= !spelled;
                     *pending_key = Some(PendingKey { key, span: node.span, merge: is_merge_key });
                 }
