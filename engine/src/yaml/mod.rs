@@ -460,8 +460,8 @@ impl<'f> Builder<'f> {
             Some(Frame::Map { map, spans, pending_key, merges, .. }) => match pending_key.take() {
                 None => {
                     // This node is a key.
-                    let plain_string = node.style == Style::Plain
-                        && value.as_str().is_some_and(|k| k.len() == node.span.len() as usize);
+                    let plain_string =
+                        node.style == Style::Plain && value.as_str().is_some_and(|k| k.len() == node.span.len());
                     let key = match value {
                         Value::Object(_) | Value::Array(_) => {
                             let span = node.span;
