@@ -31,6 +31,7 @@ pub fn run(args: CheckArgs) -> i32 {
     };
     let mut progress = Progress::start(!args.quiet && std::io::stderr().is_terminal());
     let mut timer = kvet_engine::timing::Timer::from_env();
+    progress.message("finding and reading files".to_owned());
     // The pack compiles while the files are found and read: the directory walk keeps one thread, so the pack
     // costs the run nothing on two threads.
     let (pack, inputs) = rayon::join(

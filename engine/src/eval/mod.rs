@@ -639,9 +639,16 @@ fn evaluate_case(
             require::evaluate(ctx, case, req, root_path, root, sel_path, node, out);
             continue;
         }
-        if case.view == View::Scalar && scalar.is_none() {
-            continue; // a collection has no scalar view
-        }
+        let view = match (case.view, scalar) {
+            (View::Scalar, Some(view)) => Some(*view),
+            (View::Scalar, None) => continue, // a collection has no scalar view
+            (View::Value, _) => None,
+        };
+        // What the case's schemas see: the scalar view or the node's value.
+        let matches = |schema: &crate::pack::RuleSchema| match &view {
+            Some(view) => schema.is_valid_view(view),
+            None => schema.is_valid(node.value),
+        };
         // One finding at `rel` (relative to the selected node; the deepest existing part of it).
         let mut emit = |rel: &[PathElem], error: Option<String>| {
             let key = sel_path.last().map(|e| match e {
@@ -666,22 +673,13 @@ fn evaluate_case(
         };
         match &case.cond {
             Cond::Deny(schema) => {
-                let matches = match scalar {
-                    Some(view) if case.view == View::Scalar => schema.is_valid_view(view),
-                    _ => schema.is_valid(node.value),
-                };
-                if matches {
+                if matches(schema) {
                     emit(&case.at, None);
                 }
             }
             Cond::Assert(schema) => {
-                // Most nodes pass: `is_valid` short-circuits and builds no errors.
-                let view = scalar.filter(|_| case.view == View::Scalar);
-                let valid = match &view {
-                    Some(view) => schema.is_valid_view(view),
-                    None => schema.is_valid(node.value),
-                };
-                if valid {
+                // Most nodes pass: the match test builds no errors.
+                if matches(schema) {
                     continue;
                 }
                 let owned = view.map(|v| v.to_value());

@@ -11,6 +11,7 @@
 //! anywhere keeps the validator alone. Debug builds (every test) evaluate both and fail on any disagreement.
 
 use super::keywords;
+use crate::value::Fields;
 use jsonschema::json::cmp;
 use jsonschema::Validator;
 use serde_json::{json, Map, Value};
@@ -50,14 +51,14 @@ impl ScalarView<'_> {
         json!({"value": self.value, "raw": self.raw, "style": self.style, "tag": self.tag})
     }
 
-    fn field(&self, key: &str) -> Option<Inst<'_>> {
-        Some(match key {
-            "value" => Inst::Json(self.value),
-            "raw" => Inst::Str(self.raw),
-            "style" => Inst::Str(self.style),
-            "tag" => self.tag.map_or(Inst::Null, Inst::Str),
-            _ => return None,
-        })
+    /// The view's members, in `VIEW_KEYS` order.
+    fn members(&self) -> [(&'static str, Inst<'_>); 4] {
+        [
+            ("value", Inst::Json(self.value)),
+            ("raw", Inst::Str(self.raw)),
+            ("style", Inst::Str(self.style)),
+            ("tag", self.tag.map_or(Inst::Null, Inst::Str)),
+        ]
     }
 }
 
@@ -288,24 +289,23 @@ impl Pred {
             Pred::Const(v) => inst.equals(v),
             Pred::Enum(vs) => vs.iter().any(|v| inst.equals(v)),
             Pred::Required(keys) => match inst {
-                Inst::Json(Value::Object(m)) => keys.iter().all(|k| member(m, k).is_some()),
+                Inst::Json(Value::Object(m)) => keys.iter().all(|k| m.field(k).is_some()),
                 Inst::View(_) => keys.iter().all(|k| VIEW_KEYS.contains(&k.as_str())),
                 _ => true,
             },
             Pred::Properties(props, additional) => match inst {
                 Inst::Json(Value::Object(m)) => {
-                    props.iter().all(|(k, p)| member(m, k).is_none_or(|v| p.test(Inst::Json(v))))
+                    props.iter().all(|(k, p)| m.field(k).is_none_or(|v| p.test(Inst::Json(v))))
                         && additional.as_ref().is_none_or(|a| {
                             m.iter().all(|(k, v)| props.iter().any(|(name, _)| name == k) || a.test(Inst::Json(v)))
                         })
                 }
-                Inst::View(view) => VIEW_KEYS.iter().all(|key| {
-                    let Some(field) = view.field(key) else { return true };
-                    match props.iter().find(|(name, _)| name == key) {
+                Inst::View(view) => {
+                    view.members().into_iter().all(|(key, field)| match props.iter().find(|(name, _)| name == key) {
                         Some((_, p)) => p.test(field),
                         None => additional.as_ref().is_none_or(|a| a.test(field)),
-                    }
-                }),
+                    })
+                }
                 _ => true,
             },
             Pred::Items(p) => match inst {
@@ -325,16 +325,6 @@ impl Pred {
             Pred::Format(f) => inst.as_str().is_none_or(f),
             Pred::Delegate(v) => v.is_valid(&inst.to_value()),
         }
-    }
-}
-
-/// A member of an object: a scan of the keys for the small objects rules mostly see (cheaper than hashing
-/// the key), a hash lookup for large ones.
-fn member<'v>(m: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
-    if m.len() <= 16 {
-        m.iter().find_map(|(k, v)| (k == key).then_some(v))
-    } else {
-        m.get(key)
     }
 }
 

@@ -311,8 +311,8 @@ mod tests {
     }
 
     /// Content an alias copies keeps the spans of its anchor, outside the alias's parent, and a key may be
-    /// spelled differently from its name (an escape, `''`, `on` for "true"): pruning by name occurrences would lose matches, which is why the loader flags such
-    /// documents and evaluation walks them whole.
+    /// spelled differently from its name (an escape, `''`, `on` for "true"): pruning by name occurrences would
+    /// lose matches, which is why the loader flags such documents and evaluation walks them whole.
     #[test]
     fn documents_without_literal_keys_are_flagged() {
         let text = "base: &b\n  metadata:\n    labels: {a: on}\nspec:\n  template: *b\n";
