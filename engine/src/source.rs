@@ -111,6 +111,11 @@ impl SourceFile {
         Position { line: line_idx as u32 + 1, column }
     }
 
+    /// The text of `span`; `None` when the span is not a valid range of the text (never panics).
+    pub fn slice(&self, span: Span) -> Option<&str> {
+        self.text.get(span.start as usize..span.end as usize)
+    }
+
     /// Byte offset of 1-based `line` and 0-based character column `col`.
     pub fn offset_of(&self, line: usize, col: usize) -> usize {
         let start = self.line_start(line);

@@ -577,7 +577,7 @@ fn scalar_view<'d>(file: &'d SourceFile, node: Located<'d>) -> Option<ScalarView
     if node.spans.style == Style::Collection {
         return None;
     }
-    let raw = &file.text[node.spans.span.start as usize..node.spans.span.end as usize];
+    let raw = file.slice(node.spans.span)?;
     Some(ScalarView { value: node.value, raw, style: node.spans.style.as_str(), tag: node.spans.tag.as_deref() })
 }
 
@@ -769,8 +769,12 @@ impl Vars for EvalVars<'_> {
             "item" => self.check.field("item").and_then(|r| walk(r, path)).map(Cow::Borrowed),
             "params" => walk_map(&self.ctx.rule.params, path),
             "raw" => {
-                let s = self.at.spans.span;
-                Some(Cow::Owned(json!(&self.ctx.file.text[s.start as usize..s.end as usize])))
+                // The loader's spans are valid ranges of the text (checked in debug builds); should one not be,
+                // the value stands in for its source text rather than the run failing.
+                match self.ctx.file.slice(self.at.spans.span) {
+                    Some(raw) => Some(Cow::Owned(json!(raw))),
+                    None => Some(Cow::Owned(json!(self.at.value.to_string()))),
+                }
             }
             "key" => self.key.clone().map(Cow::Owned),
             "path" => Some(Cow::Owned(json!(self.path))),

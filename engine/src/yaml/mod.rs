@@ -90,7 +90,27 @@ pub fn load(file: &SourceFile) -> Loaded {
         }
     }
     out.problems.sort_by_key(|p| (p.span.start, p.rule));
+    #[cfg(debug_assertions)]
+    for doc in &out.documents {
+        if let Some(bad) = invalid_span(text, &doc.spans) {
+            panic!("{}: span {bad:?} is not a valid range of the text ({} bytes)", file.name, text.len());
+        }
+    }
     out
+}
+
+/// The first span of `node` (value or key, depth first) that is not a valid range of `text`: start after end,
+/// past the end, or off a character boundary. The loader's invariant is that there is none (checked on every
+/// load in debug builds, and by the fuzz target).
+pub fn invalid_span(text: &str, node: &SpanNode) -> Option<Span> {
+    let bad = |s: Span| s.start > s.end || text.get(s.start as usize..s.end as usize).is_none();
+    if bad(node.span) {
+        return Some(node.span);
+    }
+    if let Some(k) = node.key_span.filter(|&k| bad(k)) {
+        return Some(k);
+    }
+    node.children.iter().find_map(|c| invalid_span(text, c))
 }
 
 /// The fast path: plain block YAML scanned by [`fast::FastSource`]; `None` when it bails (the caller then
@@ -151,36 +171,52 @@ pub(crate) trait EventSource<'a> {
 /// saphyr-parser's events, marker positions converted to byte offsets.
 pub(crate) struct SaphyrSource<'a> {
     parser: Parser<'a, StrInput<'a>>,
+    /// The text the parser reads (the file from `base` on).
+    text: &'a str,
     file: &'a SourceFile,
     base: usize,
-    base_line: usize,
-    base_col: usize,
     /// The text from `base` on is ASCII (character index = byte offset).
     ascii: bool,
+    /// The last converted marker: character index and byte offset in `text` (markers arrive nearly in order,
+    /// so walking from the last one keeps the conversion linear in the file).
+    cursor: (usize, usize),
 }
 
 impl<'a> SaphyrSource<'a> {
     pub(crate) fn new(file: &'a SourceFile, base: usize) -> Self {
-        let pos = file.position(base as u32);
-        SaphyrSource {
-            parser: Parser::new_from_str(&file.text[base..]),
-            file,
-            base,
-            base_line: pos.line as usize,
-            base_col: pos.column as usize,
-            ascii: file.text.as_bytes()[base..].is_ascii(),
-        }
+        let text = &file.text[base..];
+        SaphyrSource { parser: Parser::new_from_str(text), text, file, base, ascii: text.is_ascii(), cursor: (0, 0) }
     }
 
     /// Byte offset in the file of a parser marker.
-    fn offset(&self, m: &Marker) -> u32 {
+    ///
+    /// The marker's character index is converted on the source text itself, so the offset always lies on a
+    /// character boundary inside the text — also at the end of a file without a final line break, where the
+    /// parser's line and column point past the last line.
+    fn offset(&mut self, m: &Marker) -> u32 {
         // ASCII text: the parser's character index is the byte offset.
         if self.ascii {
-            return (self.base + m.index()) as u32;
+            return (self.base + m.index().min(self.text.len())) as u32;
         }
-        let line = m.line() + self.base_line - 1;
-        let col = if m.line() == 1 { m.col() + self.base_col - 1 } else { m.col() };
-        self.file.offset_of(line, col) as u32
+        let target = m.index();
+        let (mut chars, mut bytes) = self.cursor;
+        if target < chars {
+            let mut back = self.text[..bytes].char_indices().rev();
+            while chars > target {
+                let Some((i, _)) = back.next() else { break };
+                chars -= 1;
+                bytes = i;
+            }
+        } else {
+            let mut fwd = self.text[bytes..].chars();
+            while chars < target {
+                let Some(c) = fwd.next() else { break };
+                chars += 1;
+                bytes += c.len_utf8();
+            }
+        }
+        self.cursor = (chars, bytes);
+        (self.base + bytes) as u32
     }
 }
 

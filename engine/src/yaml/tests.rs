@@ -129,3 +129,50 @@ fn quoted_scalar_span_stops_at_the_closing_quote() {
         assert_eq!(&f.text[n.spans.span.start as usize..n.spans.span.end as usize], raw);
     }
 }
+
+/// Spans are byte ranges of the text on character boundaries, also for non-ASCII keys at the end of a file
+/// without a final line break (the parser's line and column point past the last line there).
+#[test]
+fn non_ascii_spans_at_end_of_file_are_valid_ranges() {
+    let head = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n";
+    let cases = [
+        format!("{head}  é: x"),
+        format!("{head}  é: x\n"),
+        format!("{head}  键: 值"),
+        format!("{head}  键: 值\n"),
+        format!("{head}  é: x  # 注释"),
+        format!("{head}  é: &a x\n  b: *a"),
+        format!("{head}  \"é\": 'x'"),
+        format!("{head}  é: |\n    ü"),
+        format!("{head}  é: [x, ü]"),
+        format!("{head}  é: {{k: ü}}"),
+        format!("# 注释\n{head}  é: x").replace('\n', "\r\n"),
+        format!("{head}  é: x\r\n").replace('\n', "\r\n").replace("\r\r", "\r"),
+    ];
+    for text in &cases {
+        let (f, l) = load_str(text);
+        assert!(l.problems.is_empty(), "{text:?}: {:?}", l.problems);
+        let d = &l.documents[0];
+        assert_eq!(invalid_span(&f.text, &d.spans), None, "{text:?}");
+        let data = d.root().get(&parse_dotted("data").unwrap()).unwrap();
+        let raw = f.slice(data.spans.span).unwrap();
+        let first = data.spans.children[0].key_span.unwrap();
+        let key = f.slice(first).unwrap().trim_matches('"');
+        assert!(key == "é" || key == "键", "{text:?}: key {key:?}");
+        assert!(raw.starts_with(f.slice(first).unwrap()), "{text:?}: {raw:?}");
+        let pos = f.position(first.start);
+        assert_eq!((pos.line, pos.column), (if text.starts_with('#') { 7 } else { 6 }, 3), "{text:?}");
+    }
+}
+
+/// The smallest input the loader fuzzing found (a space, an invalid UTF-8 byte, a colon): spans are ranges of
+/// the decoded text the findings are reported on.
+#[test]
+fn spans_of_lossy_decoded_text_are_valid_ranges() {
+    for bytes in [&b" \xbd:"[..], b"a: \xbd\xbd", b"\xbd: x\n\xbd:", b"k:\n  \xe9: \xff"] {
+        let f = SourceFile::from_bytes("t.yaml", bytes.to_vec());
+        for doc in load(&f).documents {
+            assert_eq!(invalid_span(&f.text, &doc.spans), None, "{bytes:?}");
+        }
+    }
+}

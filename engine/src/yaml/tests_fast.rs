@@ -202,6 +202,45 @@ fn fast_events_equal_saphyr_on_mutations() {
     eprintln!("mutations: {fast}/{total} took the fast path");
 }
 
+/// Every span of every loaded document is a valid range of the text, on mutated copies of the corpus with
+/// non-ASCII text inserted at structural places and the final line break removed (the loader's invariant; the
+/// class of input where saphyr's line/column markers point past the last line).
+#[test]
+fn spans_are_valid_ranges_on_non_ascii_mutations() {
+    const INSERTS: &[&str] =
+        &["é", "键", "值: ü", "# 注释", "  é: x", "\r\n", "'é'", "\"键\"", "- ü", "{é: 值}", "[é, 值]"];
+    let mut pool = Vec::new();
+    for (_, dir) in corpus_dirs() {
+        for (_, t) in texts(&dir) {
+            if t.len() <= 12_000 {
+                pool.push(t);
+            }
+        }
+    }
+    assert!(!pool.is_empty());
+    let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+    for k in 0..3_000 {
+        let mut m = pool[rng.below(pool.len())].clone();
+        for _ in 0..1 + rng.below(3) {
+            let mut at = char_boundary(&m, rng.below(m.len() + 1));
+            if rng.below(2) == 0 {
+                // Near the end of the file, where the markers go wrong.
+                at = char_boundary(&m, m.len().saturating_sub(rng.below(16)));
+            }
+            m.insert_str(at, INSERTS[rng.below(INSERTS.len())]);
+        }
+        if rng.below(2) == 0 {
+            m.truncate(m.trim_end_matches(['\n', '\r']).len());
+        }
+        let file = SourceFile::new(format!("mutation {k}"), m);
+        for doc in super::load(&file).documents {
+            if let Some(bad) = super::invalid_span(&file.text, &doc.spans) {
+                panic!("mutation {k}: span {bad:?} of {} bytes:\n{}", file.text.len(), file.text);
+            }
+        }
+    }
+}
+
 #[test]
 fn fast_events_equal_saphyr_on_snippets() {
     // (snippet, expected to take the fast path)
