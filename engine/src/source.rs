@@ -115,21 +115,6 @@ impl SourceFile {
     pub fn slice(&self, span: Span) -> Option<&str> {
         self.text.get(span.start as usize..span.end as usize)
     }
-
-    /// Byte offset of 1-based `line` and 0-based character column `col`.
-    pub fn offset_of(&self, line: usize, col: usize) -> usize {
-        let start = self.line_start(line);
-        let rest = &self.text[start..];
-        // Fast path: ASCII prefix.
-        let bytes = rest.as_bytes();
-        if col <= bytes.len() && bytes[..col].is_ascii() {
-            return start + col;
-        }
-        match rest.char_indices().nth(col) {
-            Some((i, _)) => start + i,
-            None => self.text.len(),
-        }
-    }
 }
 
 fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
@@ -204,7 +189,6 @@ mod tests {
         assert_eq!(f.position(5), Position { line: 2, column: 1 });
         // 'x' is after "näme: " = 6 chars but 7 bytes
         assert_eq!(f.position(12), Position { line: 2, column: 7 });
-        assert_eq!(f.offset_of(2, 6), 12);
         assert_eq!(f.line_text(2), "näme: x");
         assert_eq!(f.line_count(), 2);
     }

@@ -178,17 +178,21 @@ fn mutate(rng: &mut Rng, text: &str) -> String {
     s
 }
 
+/// The corpus and fixture texts small enough to mutate (≤ 12,000 bytes) that pass `keep`.
+fn mutation_pool(keep: impl Fn(&str) -> bool) -> Vec<String> {
+    let pool: Vec<String> = corpus_dirs()
+        .iter()
+        .flat_map(|(_, dir)| texts(dir))
+        .map(|(_, t)| t)
+        .filter(|t| t.len() <= 12_000 && keep(t))
+        .collect();
+    assert!(!pool.is_empty());
+    pool
+}
+
 #[test]
 fn fast_events_equal_saphyr_on_mutations() {
-    let mut pool = Vec::new();
-    for (_, dir) in corpus_dirs() {
-        for (_, t) in texts(&dir) {
-            if t.len() <= 12_000 && fast::events(&t).is_some() {
-                pool.push(t);
-            }
-        }
-    }
-    assert!(!pool.is_empty());
+    let pool = mutation_pool(|t| fast::events(t).is_some());
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let (mut total, mut fast) = (0, 0);
     for k in 0..10_000 {
@@ -209,15 +213,7 @@ fn fast_events_equal_saphyr_on_mutations() {
 fn spans_are_valid_ranges_on_non_ascii_mutations() {
     const INSERTS: &[&str] =
         &["é", "键", "值: ü", "# 注释", "  é: x", "\r\n", "'é'", "\"键\"", "- ü", "{é: 值}", "[é, 值]"];
-    let mut pool = Vec::new();
-    for (_, dir) in corpus_dirs() {
-        for (_, t) in texts(&dir) {
-            if t.len() <= 12_000 {
-                pool.push(t);
-            }
-        }
-    }
-    assert!(!pool.is_empty());
+    let pool = mutation_pool(|_| true);
     let mut rng = Rng(0xD1B5_4A32_D192_ED03);
     for k in 0..3_000 {
         let mut m = pool[rng.below(pool.len())].clone();
