@@ -41,6 +41,9 @@ pub struct Config {
     pub strict_schemas: bool,
     /// Extra JSON Schemas from `--schema-dir` (loaded and compiled by the CLI before the run).
     pub schema_dir: Option<std::sync::Arc<crate::schema::External>>,
+    /// Rules turned on for this run on top of the pack's (`# kvet-test: enable=ID` in a fixture): an opt-in rule
+    /// can be tested without recompiling the pack.
+    pub also_enabled: Vec<String>,
 }
 
 /// An object of config `cluster:`.
@@ -68,6 +71,7 @@ impl Default for Config {
             assume_complete_set: false,
             strict_schemas: false,
             schema_dir: None,
+            also_enabled: Vec::new(),
         }
     }
 }
@@ -186,6 +190,13 @@ pub fn parse_version(s: &str) -> Option<(u32, u32)> {
     let major = it.next()?.parse().ok()?;
     let minor = it.next()?.parse().ok()?;
     Some((major, minor))
+}
+
+impl Config {
+    /// Whether `rule` runs: enabled in the pack, or turned on for this run.
+    pub fn runs(&self, rule: &crate::pack::Rule) -> bool {
+        rule.enabled || self.also_enabled.iter().any(|id| *id == rule.id)
+    }
 }
 
 /// Looks for `.kvet.yaml` in `start` and its parents.

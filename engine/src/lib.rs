@@ -4,6 +4,7 @@
 //! Data flow: discover → load (spans) → identify → index → evaluate → suppress → sort → format.
 
 pub mod binding;
+pub mod classify;
 pub mod config;
 pub mod discover;
 pub mod eval;
@@ -55,6 +56,9 @@ pub struct Summary {
     pub documents: usize,
     /// Kubernetes objects (after `kind: List` expansion).
     pub resources: usize,
+    /// Files read but not linted because they hold no Kubernetes objects (kustomizations, Helm chart files,
+    /// tool configurations, other data): see [`classify`].
+    pub skipped: usize,
     /// Findings at error level.
     pub errors: usize,
     /// Findings at warning level.

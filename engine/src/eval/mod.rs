@@ -4,6 +4,7 @@
 pub mod checks;
 mod require;
 
+use crate::classify::{self, Charts, Class};
 use crate::config::Config;
 use crate::finding::{Finding, ObjectRef, Related, Severity};
 use crate::index::Index;
@@ -27,11 +28,14 @@ struct LoadedFile {
     documents: Vec<Document>,
     problems: Vec<Problem>,
     resources: Vec<Resource>,
+    /// What the file is; only object streams have resources and problems.
+    class: Class,
 }
 
 /// Loads and parses every file (parallel); used by `check` and by `--parse-only`.
 fn load_all(sources: &SourceMap, config: &Config) -> Vec<LoadedFile> {
     let files: Vec<(FileId, &SourceFile)> = sources.iter().collect();
+    let charts = Charts::find(files.iter().map(|(_, f)| f.name.as_str()));
     files
         .par_iter()
         .map(|(id, file)| {
@@ -51,26 +55,78 @@ fn load_all(sources: &SourceMap, config: &Config) -> Vec<LoadedFile> {
                     },
                 );
             }
+            let class = classify::classify(file, &loaded, &charts);
             let mut resources = Vec::new();
+            if let Some(reason) = class.reason() {
+                // Not Kubernetes objects: nothing of it is linted; one opt-in info says why.
+                let end = file.line_end(1);
+                loaded.problems = vec![Problem {
+                    rule: "not-a-manifest",
+                    severity: Severity::Info,
+                    span: Span::new(0, end),
+                    message: format!("{} is not a Kubernetes manifest ({reason}); skipped", file.name),
+                    help: Some(skip_help(&class).into()),
+                    related: Vec::new(),
+                    path: String::new(),
+                }];
+                return LoadedFile { documents: loaded.documents, problems: loaded.problems, resources, class };
+            }
             for (i, doc) in loaded.documents.iter().enumerate() {
                 resource::identify(*id, file, i, doc, &config.default_namespace, &mut resources, &mut loaded.problems);
             }
-            LoadedFile { documents: loaded.documents, problems: loaded.problems, resources }
+            LoadedFile { documents: loaded.documents, problems: loaded.problems, resources, class }
         })
         .collect()
 }
 
+/// The help line of a skipped file's `not-a-manifest` finding.
+fn skip_help(class: &Class) -> &'static str {
+    match class {
+        Class::Kustomization => "Check the resources it lists; kvet does not render kustomizations yet.",
+        Class::Chart { .. } => "Render the chart (`helm template CHART | kvet check -`) to check what it produces.",
+        _ => "kvet checks Kubernetes objects only; exclude the file in .kvet.yaml to silence this.",
+    }
+}
+
 /// The findings about documents themselves: the loader's problems (`yaml-*`, `manifest-identity`) and duplicate
 /// objects.
-fn document_findings(pack: &Pack, sources: &SourceMap, loaded: &[LoadedFile]) -> Vec<Finding> {
+fn document_findings(pack: &Pack, sources: &SourceMap, loaded: &[LoadedFile], config: &Config) -> Vec<Finding> {
     let mut raw: Vec<Finding> = Vec::new();
+
+    // One info per Helm chart: its files are skipped, so say once that what it renders went unchecked — on
+    // its Chart.yaml when that is among the inputs, else on its first file.
+    if let Some(rule) = pack.get("helm-chart-not-rendered").filter(|r| config.runs(r)) {
+        let mut charts: std::collections::BTreeMap<&str, (usize, bool)> = std::collections::BTreeMap::new();
+        for (fi, lf) in loaded.iter().enumerate() {
+            if let Class::Chart { chart, part } = &lf.class {
+                let is_chart_yaml = *part == "Chart.yaml";
+                let e = charts.entry(chart.as_str()).or_insert((fi, is_chart_yaml));
+                if is_chart_yaml && !e.1 {
+                    *e = (fi, true);
+                }
+            }
+        }
+        for (chart, (fi, _)) in charts {
+            let file = sources.get(FileId(fi as u32));
+            let p = Problem {
+                rule: "helm-chart-not-rendered",
+                severity: Severity::Info,
+                span: Span::new(0, file.line_end(1)),
+                message: format!("Helm chart {chart} is not rendered: kvet does not run helm, so the objects its templates produce are not checked"),
+                help: Some(format!("Check the rendered chart: `helm template {chart} | kvet check -`")),
+                related: Vec::new(),
+                path: String::new(),
+            };
+            raw.push(problem_finding(rule, FileId(fi as u32), &p, None, None));
+        }
+    }
 
     // Loader problems → findings of the yaml-* / manifest-identity rules.
     for (fi, lf) in loaded.iter().enumerate() {
         let file_id = FileId(fi as u32);
         for p in &lf.problems {
             let Some(rule) = pack.get(p.rule) else { continue };
-            if !rule.enabled {
+            if !config.runs(rule) {
                 continue;
             }
             let case = (p.rule == "manifest-identity").then_some("invalid");
@@ -81,6 +137,7 @@ fn document_findings(pack: &Pack, sources: &SourceMap, loaded: &[LoadedFile]) ->
     // Duplicate objects (one linear pass). Scope: one directory — what `kubectl apply -f DIR` or a
     // kustomization applies together; example repositories legitimately reuse names across folders.
     let mut seen: HashMap<(&str, &str, &str, Option<&str>, &str), &Resource> = HashMap::new();
+    let mut across: std::collections::BTreeMap<(FileId, FileId), Vec<(&Resource, &Resource)>> = Default::default();
     for lf in loaded {
         for r in &lf.resources {
             if r.object.name.is_empty() {
@@ -94,15 +151,70 @@ fn document_findings(pack: &Pack, sources: &SourceMap, loaded: &[LoadedFile]) ->
                 None => {
                     seen.insert(key, r);
                 }
-                Some(first) => {
-                    if let Some(rule) = pack.get("manifest-identity").filter(|r| r.enabled) {
+                Some(first) if first.file == r.file => {
+                    if let Some(rule) = pack.get("manifest-identity").filter(|r| config.runs(r)) {
                         raw.push(duplicate_finding(rule, sources, loaded, first, r));
                     }
                 }
+                Some(first) => across.entry((first.file, r.file)).or_default().push((*first, r)),
             }
         }
     }
+    // Across files, duplicates are mostly alternatives (`deployment-v1.yaml` and `-v2.yaml`, an operator and
+    // its OpenShift variant): one info per pair of files, not a warning per object.
+    if let Some(rule) = pack.get("manifest-identity").filter(|r| config.runs(r)) {
+        for pairs in across.values() {
+            raw.push(duplicate_files_finding(rule, sources, loaded, pairs));
+        }
+    }
     raw
+}
+
+/// The one finding for two files of a directory that define the same objects: on the second file's first
+/// duplicate, naming how many objects the two share.
+fn duplicate_files_finding(
+    rule: &Rule,
+    sources: &SourceMap,
+    loaded: &[LoadedFile],
+    pairs: &[(&Resource, &Resource)],
+) -> Finding {
+    let (first, second) = pairs[0];
+    let mut f = duplicate_finding(rule, sources, loaded, first, second);
+    // Both files are in one directory: their base names say which.
+    let base = |id: FileId| {
+        let name = sources.get(id).name.as_str();
+        name.rsplit_once('/').map_or(name, |(_, b)| b).to_owned()
+    };
+    let (first_file, second_file) = (base(first.file), base(second.file));
+    let name = |r: &Resource| {
+        let o = &r.object;
+        format!("{} {}{}", o.kind, o.namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default(), o.name)
+    };
+    let shared = if pairs.len() == 1 {
+        name(second)
+    } else {
+        let names: Vec<String> = pairs.iter().take(3).map(|(_, r)| name(r)).collect();
+        let more = if pairs.len() > 3 { format!(", and {} more", pairs.len() - 3) } else { String::new() };
+        format!("{} objects ({}{more})", pairs.len(), names.join(", "))
+    };
+    let problem = Problem {
+        rule: "manifest-identity",
+        severity: Severity::Info,
+        span: f.span,
+        message: format!(
+            "{second_file} defines {shared} that {first_file} defines too: applied together, the later file overwrites them"
+        ),
+        help: Some(
+            "If the two files are alternatives (variants of one example), apply one of them; otherwise give each object one definition."
+                .into(),
+        ),
+        related: Vec::new(),
+        path: "metadata.name".into(),
+    };
+    let related = std::mem::take(&mut f.related);
+    let mut f = problem_finding(rule, second.file, &problem, Some(second.object.clone()), Some("duplicate-file"));
+    f.related = related;
+    f
 }
 
 /// Parses only (no rules): the summary counts documents and resources. For benchmarks.
@@ -112,6 +224,7 @@ pub fn parse_only(sources: SourceMap, config: &Config) -> Report {
         files: sources.len(),
         documents: loaded.iter().map(|l| l.documents.len()).sum(),
         resources: loaded.iter().map(|l| l.resources.len()).sum(),
+        skipped: loaded.iter().filter(|l| !l.class.is_objects()).count(),
         ..Default::default()
     };
     crate::dispose(loaded);
@@ -126,13 +239,13 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
     // The loader's problems and the duplicate objects become findings while the index is built (both read
     // the loaded files only).
     let (mut raw, mut index) = rayon::join(
-        || document_findings(pack, &sources, &loaded),
+        || document_findings(pack, &sources, &loaded, config),
         || Index::build(&sources, loaded.iter().map(|lf| (lf.documents.as_slice(), lf.resources.as_slice())), config),
     );
     timer.phase("index");
 
     // Rules × objects, in parallel.
-    let active: Vec<&Rule> = pack.rules().iter().filter(|r| r.enabled).collect();
+    let active: Vec<&Rule> = pack.rules().iter().filter(|r| config.runs(r)).collect();
     let templates = active.iter().flat_map(|r| &r.cases).filter_map(|c| match &c.cond {
         Cond::Check(name) => Some(name.as_str()),
         _ => None,
@@ -238,7 +351,7 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         }
     }
     // Directives that suppress nothing are reported, so stale ones do not pile up.
-    if let Some(rule) = pack.get("kvet-ignore-unused").filter(|r| r.enabled) {
+    if let Some(rule) = pack.get("kvet-ignore-unused").filter(|r| config.runs(r)) {
         for (fi, d) in directives.iter().enumerate() {
             if !sources.get(FileId(fi as u32)).reported {
                 continue;
@@ -284,6 +397,7 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         files: reported_files.len(),
         documents: reported_files.iter().map(|i| loaded[*i].documents.len()).sum(),
         resources: reported_files.iter().map(|i| loaded[*i].resources.len()).sum(),
+        skipped: reported_files.iter().filter(|i| !loaded[**i].class.is_objects()).count(),
         errors: findings.iter().filter(|f| f.severity == Severity::Error).count(),
         warnings: findings.iter().filter(|f| f.severity == Severity::Warning).count(),
         infos: findings.iter().filter(|f| f.severity == Severity::Info).count(),

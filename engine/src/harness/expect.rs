@@ -66,9 +66,10 @@ pub fn apply_settings(text: &str, config: &mut crate::Config) -> Result<(), Stri
                     }
                 },
                 None if setting == "strict" => config.strict_schemas = true,
+                Some(("enable", ids)) => config.also_enabled.extend(split_ids(ids).map(str::to_owned)),
                 _ => {
                     return Err(format!(
-                        "line {}: unknown kvet-test setting `{setting}` (k8s-version=X.Y, strict)",
+                        "line {}: unknown kvet-test setting `{setting}` (k8s-version=X.Y, strict, enable=ID[,ID])",
                         i + 1
                     ))
                 }

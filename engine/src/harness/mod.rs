@@ -450,7 +450,9 @@ pub fn run_fixtures(dir: &Path, pack: &Pack, config: &Config, opts: &HarnessOpti
     let known: BTreeSet<String> = rule_ids.iter().cloned().collect();
     let outcomes: Vec<Outcome> = fixtures.par_iter().map(|f| run_one(f, pack, config, opts, &known)).collect();
     // Disabled rules (config) never fire, so they are left out of the coverage.
-    let enabled: Vec<String> = pack.rules().iter().filter(|r| r.enabled).map(|r| r.id.clone()).collect();
+    // Opt-in rules count too: their fixtures turn them on (`# kvet-test: enable=ID`).
+    let enabled: Vec<String> =
+        pack.rules().iter().filter(|r| r.enabled || !r.default_enabled).map(|r| r.id.clone()).collect();
     let coverage = coverage_of(&enabled, &outcomes);
     let mut results: Vec<FixtureResult> = outcomes.into_iter().map(|o| o.result).collect();
     results.extend(folder_problems(dir, &known));

@@ -89,6 +89,8 @@ pub struct RuleFile {
     pub sources: Vec<String>,
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// `false`: the rule is off unless enabled (`--enable`, config, `# kvet-test: enable=`).
+    pub enabled: Option<bool>,
 }
 
 /// The condition part shared by a rule and its cases.

@@ -136,6 +136,8 @@ pub struct Rule {
     pub origin: String,
     /// Whether the rule runs in this run (config enable/disable).
     pub enabled: bool,
+    /// Whether the rule runs unless disabled (rule file `enabled`, default true); an opt-in rule has `false`.
+    pub default_enabled: bool,
     /// Whether the rule comes from the embedded pack (and was not replaced from disk).
     pub builtin: bool,
 }
@@ -411,7 +413,8 @@ impl Loader<'_> {
         }
         let builtin = name.starts_with("<embedded>/");
         let origin = name;
-        let enabled = settings.enabled.unwrap_or(true);
+        let default_enabled = rule_file.enabled.unwrap_or(true);
+        let enabled = settings.enabled.unwrap_or(default_enabled);
         self.rules.insert(
             rule_file.id.clone(),
             Rule {
@@ -429,6 +432,7 @@ impl Loader<'_> {
                 cases,
                 origin,
                 enabled,
+                default_enabled,
                 builtin,
             },
         );

@@ -2,7 +2,7 @@
 //!
 //! ```json
 //! { "version": 1,
-//!   "summary": {"files": 3, "documents": 9, "resources": 9, "errors": 1, "warnings": 2, "infos": 0, "suppressed": 0},
+//!   "summary": {"files": 3, "documents": 9, "resources": 9, "errors": 1, "warnings": 2, "infos": 0, "suppressed": 0, "skipped": 0},
 //!   "diagnostics": [ { "rule", "severity", "file", "line", "column", "end_line", "end_column",
 //!                      "object"?, "path", "message", "help"?, "related": [ {file, line, column, end_line, end_column, message} ] } ] }
 //! ```
@@ -31,6 +31,7 @@ struct Counts {
     warnings: usize,
     infos: usize,
     suppressed: usize,
+    skipped: usize,
 }
 
 #[derive(Serialize)]
@@ -77,6 +78,7 @@ pub(super) fn render(report: &Report) -> String {
             warnings,
             infos,
             suppressed: s.suppressed,
+            skipped: s.skipped,
         },
         diagnostics: report.findings.iter().map(|f| diagnostic(report, f)).collect(),
     };
@@ -169,7 +171,8 @@ mod tests {
     "errors": 0,
     "warnings": 0,
     "infos": 0,
-    "suppressed": 0
+    "suppressed": 0,
+    "skipped": 0
   },
   "diagnostics": []
 }
@@ -186,7 +189,8 @@ mod tests {
     "errors": 1,
     "warnings": 1,
     "infos": 1,
-    "suppressed": 1
+    "suppressed": 1,
+    "skipped": 0
   },
   "diagnostics": [
     {

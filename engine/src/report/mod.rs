@@ -168,6 +168,9 @@ pub fn summary_line(report: &Report) -> String {
             plural(i, "info", "infos"),
         )
     };
+    if s.skipped > 0 {
+        line.push_str(&format!("; {} skipped (not Kubernetes manifests)", plural(s.skipped, "file", "files")));
+    }
     if s.suppressed > 0 {
         line.push_str(&format!("; {} suppressed", s.suppressed));
     }
@@ -271,7 +274,16 @@ spec:
         Report {
             sources,
             findings,
-            summary: Summary { files: 2, documents: 2, resources: 2, errors: 1, warnings: 1, infos: 1, suppressed: 1 },
+            summary: Summary {
+                files: 2,
+                documents: 2,
+                resources: 2,
+                errors: 1,
+                warnings: 1,
+                infos: 1,
+                skipped: 0,
+                suppressed: 1,
+            },
         }
     }
 
