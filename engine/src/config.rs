@@ -195,7 +195,7 @@ pub fn parse_version(s: &str) -> Option<(u32, u32)> {
 impl Config {
     /// Whether `rule` runs: enabled in the pack, or turned on for this run.
     pub fn runs(&self, rule: &crate::pack::Rule) -> bool {
-        rule.enabled || self.also_enabled.iter().any(|id| *id == rule.id)
+        rule.enabled || self.also_enabled.contains(&rule.id)
     }
 }
 
