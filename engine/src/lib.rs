@@ -77,6 +77,70 @@ pub struct Report {
 }
 
 impl Report {
+    /// One report of several runs (a monorepo's projects, each checked with its own config): files ordered by
+    /// name (a file in several runs, named or as context, appears once — reported if any run reported it),
+    /// file ids renumbered, findings re-sorted by (file, span, rule, message) and deduplicated, summaries
+    /// summed. The result does not depend on the order of `reports`' files within a name.
+    pub fn merge(reports: Vec<Report>) -> Report {
+        if reports.len() == 1 {
+            return reports.into_iter().next().expect("one report");
+        }
+        let mut summary = Summary::default();
+        let mut files: Vec<(usize, FileId, SourceFile)> = Vec::new();
+        let mut findings: Vec<(usize, Finding)> = Vec::new();
+        for (ri, r) in reports.into_iter().enumerate() {
+            let s = r.summary;
+            summary.files += s.files;
+            summary.documents += s.documents;
+            summary.resources += s.resources;
+            summary.suppressed += s.suppressed;
+            // The text is shared; only the line index is rebuilt.
+            files.extend(r.sources.iter().map(|(id, f)| {
+                let mut copy = SourceFile::new(f.name.clone(), std::sync::Arc::clone(&f.text));
+                copy.reported = f.reported;
+                copy.read_error = f.read_error.clone();
+                (ri, id, copy)
+            }));
+            findings.extend(r.findings.into_iter().map(|f| (ri, f)));
+        }
+        // By name; among equal names, reported first, then run order.
+        files.sort_by(|a, b| a.2.name.cmp(&b.2.name).then(b.2.reported.cmp(&a.2.reported)).then(a.0.cmp(&b.0)));
+        let mut ids: std::collections::HashMap<(usize, FileId), FileId> = std::collections::HashMap::new();
+        let mut sources = SourceMap::default();
+        let mut last: Option<FileId> = None;
+        for (ri, old, f) in files {
+            let same = last.filter(|id| {
+                let prev = sources.get(*id);
+                prev.name == f.name && prev.text == f.text
+            });
+            let id = match same {
+                Some(id) => id,
+                None => {
+                    let id = sources.add(f);
+                    last = Some(id);
+                    id
+                }
+            };
+            ids.insert((ri, old), id);
+        }
+        let mut findings: Vec<Finding> = findings
+            .into_iter()
+            .map(|(ri, mut f)| {
+                f.file = ids[&(ri, f.file)];
+                for rel in &mut f.related {
+                    rel.file = ids[&(ri, rel.file)];
+                }
+                f
+            })
+            .collect();
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        findings.dedup();
+        summary.errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+        summary.warnings = findings.iter().filter(|f| f.severity == Severity::Warning).count();
+        summary.infos = findings.iter().filter(|f| f.severity == Severity::Info).count();
+        Report { sources, findings, summary }
+    }
+
     /// The highest severity among the findings.
     pub fn max_severity(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
