@@ -106,9 +106,8 @@ pub fn run(args: CheckArgs) -> i32 {
     if several {
         // A file reported by several groups (`kvet check . sub/x.yaml`, sub/ with its own config) is reported by
         // the one whose config is nearest to it (deepest); the others still see it as context.
-        let depth = |file: &Option<PathBuf>| {
-            file.as_deref().map_or(0, |f| discover::absolute(&cwd, f).components().count())
-        };
+        let depth =
+            |file: &Option<PathBuf>| file.as_deref().map_or(0, |f| discover::absolute(&cwd, f).components().count());
         let mut owner: std::collections::HashMap<PathBuf, (usize, usize)> = std::collections::HashMap::new();
         for (gi, (cfg, ..)) in runs.iter().enumerate() {
             let d = depth(&cfg.file);
@@ -160,8 +159,7 @@ pub fn run(args: CheckArgs) -> i32 {
         }
         stdin_bytes = Some(bytes);
     }
-    let files: usize = runs.iter().map(|r| r.3.as_ref().map_or(0, SourceMap::len)).sum::<usize>()
-        + usize::from(stdin);
+    let files: usize = runs.iter().map(|r| r.3.as_ref().map_or(0, SourceMap::len)).sum::<usize>() + usize::from(stdin);
     progress.message(format!("checking {files} files"));
     kvet_engine::release_at_exit(true); // the process ends after the report
     let mut reports = Vec::new();

@@ -208,11 +208,10 @@ impl Config {
     /// without one). Errors name an invalid glob.
     pub fn filter(&self) -> Result<crate::discover::Filter, String> {
         let base = self.file.as_deref().and_then(Path::parent).unwrap_or(Path::new(""));
-        crate::discover::Filter::new(base, &self.include, &self.exclude)
-            .map_err(|e| match &self.file {
-                Some(f) => format!("{}: {e}", f.display()),
-                None => e,
-            })
+        crate::discover::Filter::new(base, &self.include, &self.exclude).map_err(|e| match &self.file {
+            Some(f) => format!("{}: {e}", f.display()),
+            None => e,
+        })
     }
 
     /// Reads and parses a config file.

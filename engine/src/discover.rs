@@ -5,9 +5,9 @@ use crate::source::{SourceFile, SourceMap};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::path::{Component, Path, PathBuf};
 
 /// One file to read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -164,8 +164,7 @@ pub fn discover(paths: &[PathBuf], context: Option<&Path>, filter: &Filter) -> R
             let (filter, excluded) = (filter.clone(), Arc::clone(&excluded));
             // An excluded directory is not entered (the root, named on the command line, is walked).
             walker.filter_entry(move |e| {
-                let keep =
-                    e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) || filter.keeps(e.path(), true);
+                let keep = e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) || filter.keeps(e.path(), true);
                 if !keep && reported {
                     excluded.fetch_add(1, Ordering::Relaxed);
                 }
@@ -254,4 +253,83 @@ pub fn read(inputs: &[Input]) -> SourceMap {
         map.add(f);
     }
     map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter(include: &[&str], exclude: &[&str]) -> Filter {
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        Filter::new(Path::new("/repo"), &strings(include), &strings(exclude)).unwrap()
+    }
+
+    #[test]
+    fn bare_names_match_at_any_depth() {
+        let f = filter(&[], &["kustomization.yaml", "charts"]);
+        assert!(!f.keeps(Path::new("/repo/kustomization.yaml"), false));
+        assert!(!f.keeps(Path::new("/repo/a/b/kustomization.yaml"), false));
+        assert!(f.keeps(Path::new("/repo/a/deployment.yaml"), false));
+        // A directory name excludes everything below it.
+        assert!(!f.keeps(Path::new("/repo/x/charts"), true));
+        assert!(!f.keeps(Path::new("/repo/x/charts/redis/values.yaml"), false));
+    }
+
+    #[test]
+    fn patterns_with_a_slash_are_anchored_at_the_config_dir() {
+        let f = filter(&["deploy/**"], &["deploy/tmp/*.yaml"]);
+        assert!(f.keeps(Path::new("/repo/deploy/app.yaml"), false));
+        assert!(f.keeps(Path::new("/repo/deploy/a/b/app.yaml"), false));
+        assert!(!f.keeps(Path::new("/repo/other/deploy/app.yaml"), false), "anchored, not at any depth");
+        assert!(!f.keeps(Path::new("/repo/deploy/tmp/x.yaml"), false));
+        assert!(f.keeps(Path::new("/repo/deploy/tmp/sub/x.yaml"), false), "`*` does not cross `/`");
+        let f = filter(&["/apps"], &[]);
+        assert!(f.keeps(Path::new("/repo/apps/web.yaml"), false));
+        assert!(!f.keeps(Path::new("/repo/x/apps/web.yaml"), false));
+    }
+
+    #[test]
+    fn dir_patterns_match_directories_and_below() {
+        let f = filter(&[], &["generated/"]);
+        assert!(!f.keeps(Path::new("/repo/generated"), true));
+        assert!(!f.keeps(Path::new("/repo/a/generated/x.yaml"), false));
+        assert!(f.keeps(Path::new("/repo/generated"), false), "a file named generated is not a directory");
+        let f = filter(&["**/prod/**"], &["!keep.yaml", "*.json"]);
+        assert!(f.keeps(Path::new("/repo/a/prod/x.yaml"), false));
+        assert!(!f.keeps(Path::new("/repo/a/prod/x.json"), false));
+        assert!(!f.keeps(Path::new("/repo/a/dev/x.yaml"), false));
+    }
+
+    #[test]
+    fn relative_to_the_config_dir_not_the_working_directory() {
+        let cwd = std::env::current_dir().unwrap();
+        let f = Filter::new(&cwd.join("proj"), &["deploy/**".into()], &[]).unwrap();
+        assert!(f.keeps(&cwd.join("proj/deploy/a.yaml"), false));
+        assert!(f.keeps(&cwd.join("proj/./x/../deploy/a.yaml"), false), "lexically normalised");
+        assert!(!f.keeps(Path::new("deploy/a.yaml"), false), "cwd/deploy is outside proj/");
+        assert!(f.keeps(Path::new("proj/deploy/a.yaml"), false), "relative paths are taken from the cwd");
+        // Outside the config's directory: no pattern matches, so only a filter without include keeps it.
+        assert!(!f.keeps(Path::new("/elsewhere/deploy/a.yaml"), false));
+        let f = Filter::new(&cwd.join("proj"), &[], &["deploy".into()]).unwrap();
+        assert!(f.keeps(Path::new("/elsewhere/deploy/a.yaml"), false));
+        assert!(Filter::new(Path::new("/repo"), &["a/{b,c".into()], &[]).is_err(), "invalid glob");
+    }
+
+    #[test]
+    fn named_files_and_directories_are_filtered() {
+        let dir = std::env::temp_dir().join(format!("kvet-discover-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for f in ["app.yaml", "kustomization.yaml", "charts/c.yaml", "sub/charts/d.yaml", "sub/e.yml"] {
+            let p = dir.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "a: 1\n").unwrap();
+        }
+        let filter = Filter::new(&dir, &[], &["kustomization.yaml".into(), "charts/".into()]).unwrap();
+        let found = discover(&[dir.clone(), dir.join("kustomization.yaml")], None, &filter).unwrap();
+        let names: Vec<_> = found.inputs.iter().map(|i| i.path.strip_prefix(&dir).unwrap().to_path_buf()).collect();
+        assert_eq!(names, [PathBuf::from("app.yaml"), PathBuf::from("sub/e.yml")]);
+        // kustomization.yaml walked and named, charts/ and sub/charts/ not entered.
+        assert_eq!(found.excluded, 4);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -151,3 +151,60 @@ impl Report {
 pub fn check(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
     eval::run(sources, pack, config)
 }
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+
+    fn finding(file: u32, start: u32, rule: &str, severity: Severity, related: Option<u32>) -> Finding {
+        Finding {
+            rule: rule.into(),
+            severity,
+            file: FileId(file),
+            span: Span::new(start as usize, start as usize + 1),
+            object: None,
+            path: String::new(),
+            message: format!("{rule} at {start}"),
+            help: None,
+            label: None,
+            related: related
+                .map(|f| Related { file: FileId(f), span: Span::new(0, 1), message: "here".into() })
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    fn report(files: &[(&str, bool)], findings: Vec<Finding>) -> Report {
+        let mut sources = SourceMap::default();
+        for (name, reported) in files {
+            let mut f = SourceFile::new(*name, "a: 1\nb: 2\n");
+            f.reported = *reported;
+            sources.add(f);
+        }
+        let files = files.iter().filter(|f| f.1).count();
+        let summary = Summary { files, documents: files, resources: files, suppressed: 1, ..Default::default() };
+        Report { sources, findings, summary }
+    }
+
+    #[test]
+    fn merge_renumbers_files_and_keeps_the_global_order() {
+        // Run 1: b/y.yaml (reported) and the context file c/ctx.yaml; run 2: a/x.yaml and the same context file.
+        let one = report(
+            &[("b/y.yaml", true), ("c/ctx.yaml", false)],
+            vec![finding(0, 3, "r2", Severity::Warning, Some(1)), finding(0, 1, "r1", Severity::Error, None)],
+        );
+        let two =
+            report(&[("a/x.yaml", true), ("c/ctx.yaml", false)], vec![finding(0, 2, "r1", Severity::Info, Some(1))]);
+        let merged = Report::merge(vec![one, two]);
+        let names: Vec<&str> = merged.sources.iter().map(|(_, f)| f.name.as_str()).collect();
+        assert_eq!(names, ["a/x.yaml", "b/y.yaml", "c/ctx.yaml"], "by name, the shared context file once");
+        let keys: Vec<(u32, u32, &str)> =
+            merged.findings.iter().map(|f| (f.file.0, f.span.start, f.rule.as_str())).collect();
+        assert_eq!(keys, [(0, 2, "r1"), (1, 1, "r1"), (1, 3, "r2")]);
+        assert_eq!(merged.findings[0].related[0].file, FileId(2));
+        assert_eq!(merged.findings[2].related[0].file, FileId(2));
+        let s = &merged.summary;
+        assert_eq!((s.files, s.documents, s.resources, s.suppressed), (2, 2, 2, 2));
+        assert_eq!((s.errors, s.warnings, s.infos), (1, 1, 1));
+    }
+}
