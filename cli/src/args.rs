@@ -29,7 +29,7 @@ pub struct PackArgs {
     /// Add or replace rules from this directory (repeatable).
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
-    /// Use this config file instead of the `.kvet.yaml` found upward from the working directory.
+    /// Use this config file instead of the `.kvet.yaml` found upward from each checked path.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Ignore any `.kvet.yaml`.
@@ -81,6 +81,10 @@ pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub pack: PackArgs,
+    /// A run that checks no file (every PATH excluded by config include/exclude, or no manifest under them)
+    /// exits 0 with an empty report instead of failing with status 2 (pre-commit with only excluded files).
+    #[arg(long)]
+    pub allow_empty: bool,
     /// Load and index every manifest under DIR, but report only on the PATHs (pre-commit).
     #[arg(long, value_name = "DIR")]
     pub context: Option<PathBuf>,

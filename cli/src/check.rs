@@ -2,77 +2,186 @@
 
 use crate::args::{CheckArgs, FailOn, OutputFormat, TestArgs};
 use crate::progress::Progress;
-use kvet_engine::discover::{self, Input};
+use kvet_engine::discover;
 use kvet_engine::harness::{self, HarnessOptions};
 use kvet_engine::report::{self, Format, RenderOptions};
 use kvet_engine::{Severity, SourceFile, SourceMap};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
+/// The inputs checked with one config: the paths whose nearest `.kvet.yaml` it is.
+struct Group {
+    /// The config file (`None`: defaults).
+    file: Option<PathBuf>,
+    paths: Vec<PathBuf>,
+    stdin: bool,
+}
+
+/// Groups the paths (and stdin) by their config file, in the order of the file names.
+fn groups(args: &CheckArgs, paths: &[PathBuf], stdin: bool, cwd: &Path) -> Vec<Group> {
+    let mut map: std::collections::BTreeMap<Option<PathBuf>, Group> = std::collections::BTreeMap::new();
+    let mut add = |file: Option<PathBuf>, path: Option<&PathBuf>| {
+        let g = map.entry(file.clone()).or_insert_with(|| Group { file, paths: Vec::new(), stdin: false });
+        match path {
+            Some(p) => g.paths.push(p.clone()),
+            None => g.stdin = true,
+        }
+    };
+    for p in paths {
+        // A file: from its directory; a directory (or a path that does not exist): from itself.
+        let start = if p.is_file() { p.parent().unwrap_or(Path::new("")) } else { p.as_path() };
+        add(crate::config_file_for(&args.pack, cwd, start), Some(p));
+    }
+    if stdin {
+        add(crate::config_file_for(&args.pack, cwd, cwd), None);
+    }
+    map.into_values().collect()
+}
+
 pub fn run(args: CheckArgs) -> i32 {
     crate::set_jobs(args.jobs);
-    let cfg = match crate::load_config(&args.pack, |cfg| {
+    let tweak = |cfg: &mut kvet_engine::Config| {
         for id in &args.enable {
             cfg.rules.entry(id.clone()).or_default().enabled = Some(true);
         }
         for id in &args.disable {
             cfg.rules.entry(id.clone()).or_default().enabled = Some(false);
         }
-    }) {
-        Ok(x) => x,
-        Err(code) => return code,
     };
-
+    let cwd = std::env::current_dir().unwrap_or_default();
     let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
     let paths: Vec<PathBuf> = if args.paths.is_empty() && !stdin {
         vec![PathBuf::from(".")]
     } else {
         args.paths.iter().filter(|p| p.as_os_str() != "-").cloned().collect()
     };
+    let given = paths.len() + usize::from(stdin);
+    let groups = groups(&args, &paths, stdin, &cwd);
+    let several = groups.len() > 1;
+
     let mut progress = Progress::start(!args.quiet && std::io::stderr().is_terminal());
     let mut timer = kvet_engine::timing::Timer::from_env();
     progress.message("finding and reading files".to_owned());
-    // The pack compiles while the files are found and read: the directory walk keeps one thread, so the pack
-    // costs the run nothing on two threads.
-    let (pack, inputs) = rayon::join(
-        || crate::load_pack(&args.pack, &cfg),
-        || {
-            if paths.is_empty() && args.context.is_none() {
-                return Ok(SourceMap::default());
+    // Per group: config, pack, inputs (read at once when there is one group), files excluded.
+    let mut runs = Vec::new();
+    for group in &groups {
+        let cfg = match crate::load_config_file(&args.pack, group.file.clone(), tweak) {
+            Ok(cfg) => cfg,
+            Err(code) => return code,
+        };
+        let filter = match cfg.filter() {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
             }
-            let inputs: Vec<Input> = discover::discover(&paths, args.context.as_deref(), &cfg.include, &cfg.exclude)?;
-            Ok::<_, String>(discover::read(&inputs))
-        },
-    );
-    let pack = match pack {
-        Ok(pack) => pack,
-        Err(code) => return code,
-    };
-    let mut sources = match inputs {
-        Ok(sources) => sources,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
+        };
+        // The pack compiles while the files are found and read: the directory walk keeps one thread, so the
+        // pack costs the run nothing on two threads.
+        let (pack, found) = rayon::join(
+            || crate::load_pack(&args.pack, &cfg),
+            || {
+                if group.paths.is_empty() && args.context.is_none() {
+                    return Ok((discover::Discovered::default(), None));
+                }
+                let found = discover::discover(&group.paths, args.context.as_deref(), &filter)?;
+                // With several groups, a file may be reported by more than one: read after that is settled.
+                let sources = (!several).then(|| discover::read(&found.inputs));
+                Ok::<_, String>((found, sources))
+            },
+        );
+        let pack = match pack {
+            Ok(pack) => pack,
+            Err(code) => return code,
+        };
+        let (found, sources) = match found {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        };
+        runs.push((cfg, pack, found, sources));
+    }
+    if several {
+        // A file reported by several groups (`kvet check . sub/x.yaml`, sub/ with its own config) is reported by
+        // the one whose config is nearest to it (deepest); the others still see it as context.
+        let depth =
+            |file: &Option<PathBuf>| file.as_deref().map_or(0, |f| discover::absolute(&cwd, f).components().count());
+        let mut owner: std::collections::HashMap<PathBuf, (usize, usize)> = std::collections::HashMap::new();
+        for (gi, (cfg, ..)) in runs.iter().enumerate() {
+            let d = depth(&cfg.file);
+            for input in runs[gi].2.inputs.iter().filter(|i| i.reported) {
+                let key = discover::absolute(&cwd, &input.path);
+                let e = owner.entry(key).or_insert((d, gi));
+                if d > e.0 {
+                    *e = (d, gi);
+                }
+            }
         }
-    };
+        for (gi, run) in runs.iter_mut().enumerate() {
+            for input in run.2.inputs.iter_mut().filter(|i| i.reported) {
+                if owner[&discover::absolute(&cwd, &input.path)].1 != gi {
+                    input.reported = false;
+                }
+            }
+            run.3 = Some(discover::read(&run.2.inputs));
+        }
+    }
     timer.phase("pack+discover+read");
+
+    let reported: usize = runs.iter().map(|r| r.2.inputs.iter().filter(|i| i.reported).count()).sum();
+    if reported == 0 && !stdin && !args.allow_empty {
+        progress.finish();
+        let excluded: usize = runs.iter().map(|r| r.2.excluded).sum();
+        let by: Vec<String> = runs
+            .iter()
+            .filter(|r| r.2.excluded > 0)
+            .filter_map(|r| r.0.file.as_ref().map(|f| f.display().to_string()))
+            .collect();
+        let plural = if given == 1 { "" } else { "s" };
+        let why = if excluded == 0 {
+            "no *.yaml, *.yml or *.json file in them".to_owned()
+        } else {
+            format!("{excluded} excluded by {}", by.join(", "))
+        };
+        eprintln!("error: no files to check ({given} path{plural} given; {why})");
+        eprintln!("  help: pass --allow-empty to accept a run without files");
+        return 2;
+    }
+
+    let mut stdin_bytes = None;
     if stdin {
         let mut bytes = Vec::new();
         if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
             eprintln!("error: cannot read stdin: {e}");
             return 2;
         }
-        sources.add(SourceFile::from_bytes(args.stdin_name.clone(), bytes));
+        stdin_bytes = Some(bytes);
     }
-    let sources: SourceMap = sources;
-
-    progress.message(format!("checking {} files", sources.len()));
+    let files: usize = runs.iter().map(|r| r.3.as_ref().map_or(0, SourceMap::len)).sum::<usize>() + usize::from(stdin);
+    progress.message(format!("checking {files} files"));
     kvet_engine::release_at_exit(true); // the process ends after the report
-    let report = if args.parse_only {
-        kvet_engine::eval::parse_only(sources, &cfg)
-    } else {
-        kvet_engine::check(sources, &pack, &cfg)
-    };
+    let mut reports = Vec::new();
+    let mut packs = Vec::new();
+    for ((cfg, pack, _, sources), group) in runs.into_iter().zip(&groups) {
+        let mut sources = sources.unwrap_or_default();
+        if group.stdin {
+            if let Some(bytes) = stdin_bytes.take() {
+                sources.add(SourceFile::from_bytes(args.stdin_name.clone(), bytes));
+            }
+        }
+        let report = if args.parse_only {
+            kvet_engine::eval::parse_only(sources, &cfg)
+        } else {
+            kvet_engine::check(sources, &pack, &cfg)
+        };
+        reports.push(report);
+        packs.push(pack);
+    }
+    let report = kvet_engine::Report::merge(reports);
+    // Rule descriptions and docs links come from the first group's pack (the built-in rules are in every pack).
+    let pack = packs.into_iter().next().expect("at least one group");
     progress.finish();
     timer.phase("engine");
 

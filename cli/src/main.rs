@@ -13,6 +13,7 @@ use kvet_engine::pack::Pack;
 use kvet_engine::report::{self, Format, RenderOptions};
 use kvet_engine::Report;
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[global_allocator]
@@ -38,21 +39,58 @@ pub(crate) fn fail_with(report: Report) -> i32 {
 }
 
 /// Loads config and pack as the pack arguments say; `Err(2)` after printing the error.
-pub(crate) fn load(pack_args: &PackArgs, tweak: impl FnOnce(&mut Config)) -> Result<(Config, Pack), i32> {
+pub(crate) fn load(pack_args: &PackArgs, tweak: impl Fn(&mut Config)) -> Result<(Config, Pack), i32> {
     let cfg = load_config(pack_args, tweak)?;
     let pack = load_pack(pack_args, &cfg)?;
     Ok((cfg, pack))
 }
 
-/// Loads the config as the pack arguments say (`--config`, discovery, `--k8s-version`, `--schema-dir`, …);
-/// `Err(2)` after printing the error.
-pub(crate) fn load_config(pack_args: &PackArgs, tweak: impl FnOnce(&mut Config)) -> Result<Config, i32> {
-    let config_path = if pack_args.no_config {
-        None
-    } else {
-        pack_args.config.clone().or_else(|| std::env::current_dir().ok().and_then(|d| config::discover(&d)))
-    };
-    let mut cfg = match config_path {
+/// Loads the config as the pack arguments say (`--config`, discovery upward from the working directory,
+/// `--k8s-version`, `--schema-dir`, …); `Err(2)` after printing the error.
+pub(crate) fn load_config(pack_args: &PackArgs, tweak: impl Fn(&mut Config)) -> Result<Config, i32> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    load_config_file(pack_args, config_file_for(pack_args, &cwd, &cwd), tweak)
+}
+
+/// The config file for a check of something in `start` (a directory): `--config`, none with `--no-config`,
+/// else the nearest `.kvet.yaml` in `start` or above, named relative to `cwd`.
+pub(crate) fn config_file_for(pack_args: &PackArgs, cwd: &Path, start: &Path) -> Option<PathBuf> {
+    if pack_args.no_config {
+        return None;
+    }
+    if let Some(file) = &pack_args.config {
+        return Some(file.clone());
+    }
+    let found = config::discover(&kvet_engine::discover::absolute(cwd, start))?;
+    Some(relative_to(cwd, &found))
+}
+
+/// `path` (absolute) relative to `cwd` (absolute), with `..` where it lies outside; `path` itself when they
+/// share no root.
+pub(crate) fn relative_to(cwd: &Path, path: &Path) -> PathBuf {
+    let (a, b): (Vec<_>, Vec<_>) = (cwd.components().collect(), path.components().collect());
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return path.to_path_buf();
+    }
+    let mut out = PathBuf::new();
+    for _ in common..a.len() {
+        out.push("..");
+    }
+    for c in &b[common..] {
+        out.push(c);
+    }
+    out
+}
+
+/// Loads the config file `file` (or the defaults) and applies the pack arguments' overrides; `Err(2)` after
+/// printing the error.
+pub(crate) fn load_config_file(
+    pack_args: &PackArgs,
+    file: Option<PathBuf>,
+    tweak: impl Fn(&mut Config),
+) -> Result<Config, i32> {
+    let mut cfg = match file {
         Some(p) => Config::from_file(&p).map_err(|e| fail_with(e.into_report()))?,
         None => Config::default(),
     };

@@ -1,5 +1,6 @@
-//! `.kvet.yaml`: discovery (upward from the working directory), parsing with located errors, and the
-//! effective run settings.
+//! `.kvet.yaml`: discovery (upward from each checked path), parsing with located errors, and the
+//! effective run settings. Its include/exclude globs are relative to the directory that holds it
+//! ([`Config::filter`], gitignore semantics).
 
 use crate::finding::{Finding, Severity};
 use crate::pack::RuleSettings;
@@ -26,7 +27,7 @@ pub struct Config {
     pub rules: BTreeMap<String, RuleSettings>,
     /// Extra rule pack directories (resolved against the config file's folder).
     pub rule_dirs: Vec<PathBuf>,
-    /// Include globs (relative paths); empty = every manifest.
+    /// Include globs (gitignore semantics, relative to the config file's directory); empty = every manifest.
     pub include: Vec<String>,
     /// Exclude globs.
     pub exclude: Vec<String>,
@@ -199,7 +200,8 @@ impl Config {
     }
 }
 
-/// Looks for `.kvet.yaml` in `start` and its parents.
+/// Looks for `.kvet.yaml` in `start` and its parents (give an absolute `start` to search past the working
+/// directory).
 pub fn discover(start: &Path) -> Option<PathBuf> {
     let mut dir = Some(start);
     while let Some(d) = dir {
@@ -213,6 +215,16 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 }
 
 impl Config {
+    /// The include/exclude filter, relative to the directory holding the config file (the working directory
+    /// without one). Errors name an invalid glob.
+    pub fn filter(&self) -> Result<crate::discover::Filter, String> {
+        let base = self.file.as_deref().and_then(Path::parent).unwrap_or(Path::new(""));
+        crate::discover::Filter::new(base, &self.include, &self.exclude).map_err(|e| match &self.file {
+            Some(f) => format!("{}: {e}", f.display()),
+            None => e,
+        })
+    }
+
     /// Reads and parses a config file.
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
         let name = path.display().to_string();

@@ -2,10 +2,12 @@
 //! respected, `*.yaml`, `*.yml` and `*.json` are taken, include/exclude globs applied, and the result sorted.
 
 use crate::source::{SourceFile, SourceMap};
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// One file to read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -23,15 +25,97 @@ pub fn is_manifest_name(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
 }
 
-fn globset(patterns: &[String]) -> Result<Option<GlobSet>, String> {
-    if patterns.is_empty() {
-        return Ok(None);
+/// The include/exclude globs of one config, matched with gitignore semantics against each path relative to
+/// the directory that holds the config (`base`): a pattern without `/` matches a file or directory name at any
+/// depth (`kustomization.yaml`, `charts`), a pattern with a `/` is anchored at `base` (`deploy/**`, `/apps`),
+/// `dir/` matches a directory and everything below it, `**` spans directories and `!pattern` re-includes.
+/// A path outside `base` matches no pattern: it is kept only when there is no include list.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    /// Absolute, lexically normalised directory the patterns are relative to.
+    base: PathBuf,
+    /// The working directory, to make relative paths absolute.
+    cwd: PathBuf,
+    include: Option<Gitignore>,
+    exclude: Option<Gitignore>,
+}
+
+impl Filter {
+    /// A filter for patterns relative to `base` (relative paths are taken from the working directory).
+    /// Errors name an invalid glob.
+    pub fn new(base: &Path, include: &[String], exclude: &[String]) -> Result<Filter, String> {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let base = absolute(&cwd, base);
+        let build = |patterns: &[String]| -> Result<Option<Gitignore>, String> {
+            if patterns.is_empty() {
+                return Ok(None);
+            }
+            let mut b = GitignoreBuilder::new(&base);
+            for p in patterns {
+                b.add_line(None, p).map_err(|e| format!("invalid glob `{p}`: {e}"))?;
+            }
+            b.build().map(Some).map_err(|e| e.to_string())
+        };
+        Ok(Filter { include: build(include)?, exclude: build(exclude)?, base, cwd })
     }
-    let mut b = GlobSetBuilder::new();
-    for p in patterns {
-        b.add(Glob::new(p).map_err(|e| format!("invalid glob `{p}`: {e}"))?);
+
+    /// A filter that keeps everything.
+    pub fn none() -> Filter {
+        Filter { base: PathBuf::new(), cwd: PathBuf::new(), include: None, exclude: None }
     }
-    b.build().map(Some).map_err(|e| e.to_string())
+
+    /// Whether the filter has any pattern.
+    pub fn is_empty(&self) -> bool {
+        self.include.is_none() && self.exclude.is_none()
+    }
+
+    /// The path relative to `base`, or `None` when it lies outside.
+    fn relative(&self, path: &Path) -> Option<PathBuf> {
+        absolute(&self.cwd, path).strip_prefix(&self.base).ok().map(Path::to_path_buf)
+    }
+
+    /// Whether a file (`is_dir` false) or directory is kept: included (or no include list) and not excluded.
+    pub fn keeps(&self, path: &Path, is_dir: bool) -> bool {
+        if self.is_empty() {
+            return true;
+        }
+        let rel = self.relative(path);
+        let matches = |g: &Gitignore| match &rel {
+            // `base` itself: no pattern names it.
+            Some(r) if r.as_os_str().is_empty() => false,
+            Some(r) => g.matched_path_or_any_parents(r, is_dir).is_ignore(),
+            None => false,
+        };
+        if is_dir {
+            // A directory is pruned only by exclude: an include list names files below it.
+            return self.exclude.as_ref().is_none_or(|g| !matches(g));
+        }
+        self.include.as_ref().is_none_or(matches) && self.exclude.as_ref().is_none_or(|g| !matches(g))
+    }
+}
+
+/// `path` made absolute against `cwd` and lexically normalised (`.` dropped, `..` pops a component).
+pub fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in cwd.join(path).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// What [`discover`] found.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// The inputs, sorted.
+    pub inputs: Vec<Input>,
+    /// Manifests named or found under the paths that the filter left out.
+    pub excluded: usize,
 }
 
 fn display(path: &Path) -> String {
@@ -40,19 +124,11 @@ fn display(path: &Path) -> String {
 }
 
 /// Expands `paths` (files or directories) and, with `context`, every manifest under it (not reported unless
-/// also named in `paths`). Errors name paths that do not exist or bad globs.
-pub fn discover(
-    paths: &[PathBuf],
-    context: Option<&Path>,
-    include: &[String],
-    exclude: &[String],
-) -> Result<Vec<Input>, String> {
-    let include = globset(include)?;
-    let exclude = globset(exclude)?;
-    let keep = |p: &Path| {
-        let rel = display(p);
-        include.as_ref().is_none_or(|g| g.is_match(&rel)) && exclude.as_ref().is_none_or(|g| !g.is_match(&rel))
-    };
+/// also named in `paths`). `filter` applies to every file, named ones included; a directory it excludes is not
+/// entered. Errors name paths that do not exist.
+pub fn discover(paths: &[PathBuf], context: Option<&Path>, filter: &Filter) -> Result<Discovered, String> {
+    // Files (and directories not entered) left out by the filter, below or among the reported paths.
+    let excluded = Arc::new(AtomicUsize::new(0));
     let mut found: HashMap<PathBuf, Input> = HashMap::new();
     // Canonical paths are only needed to match `--context` files with named ones; skip the syscalls otherwise.
     let canonical = |p: &Path| -> PathBuf {
@@ -64,6 +140,12 @@ pub fn discover(
     };
     let walk = |root: &Path, reported: bool, found: &mut HashMap<PathBuf, Input>| -> Result<(), String> {
         if root.is_file() {
+            if !filter.keeps(root, false) {
+                if reported {
+                    excluded.fetch_add(1, Ordering::Relaxed);
+                }
+                return Ok(());
+            }
             let key = canonical(root);
             let entry = found.entry(key).or_insert(Input { name: display(root), path: root.to_path_buf(), reported });
             entry.reported |= reported;
@@ -77,7 +159,19 @@ pub fn discover(
         }
         // The walk runs on several threads; the result is ordered afterwards, so it does not depend on them.
         let (tx, rx) = std::sync::mpsc::channel::<Result<PathBuf, String>>();
-        ignore::WalkBuilder::new(root).build_parallel().run(|| {
+        let mut walker = ignore::WalkBuilder::new(root);
+        if !filter.is_empty() {
+            let (filter, excluded) = (filter.clone(), Arc::clone(&excluded));
+            // An excluded directory is not entered (the root, named on the command line, is walked).
+            walker.filter_entry(move |e| {
+                let keep = e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) || filter.keeps(e.path(), true);
+                if !keep && reported {
+                    excluded.fetch_add(1, Ordering::Relaxed);
+                }
+                keep
+            });
+        }
+        walker.build_parallel().run(|| {
             let tx = tx.clone();
             Box::new(move |entry| {
                 let item = match entry {
@@ -109,7 +203,12 @@ pub fn discover(
             // Canonical keys can collide (a symlink and its target): the first in path order names the file.
             paths.sort();
         }
-        for p in paths.iter().filter(|p| keep(p)) {
+        let before = paths.len();
+        paths.retain(|p| filter.keeps(p, false));
+        if reported {
+            excluded.fetch_add(before - paths.len(), Ordering::Relaxed);
+        }
+        for p in &paths {
             let p = p.as_path();
             let key = canonical(p);
             let e = found.entry(key).or_insert(Input { name: display(p), path: p.to_path_buf(), reported });
@@ -129,7 +228,7 @@ pub fn discover(
     // The order of the output: by name (the same file named twice, `x.yaml` and `./x.yaml`, by path).
     let mut inputs: Vec<Input> = found.into_values().collect();
     inputs.sort_unstable_by(|a, b| a.name.cmp(&b.name).then_with(|| a.path.cmp(&b.path)));
-    Ok(inputs)
+    Ok(Discovered { inputs, excluded: excluded.load(Ordering::Relaxed) })
 }
 
 /// Reads the inputs in parallel into a source map (order kept). Unreadable files become read errors.
@@ -154,4 +253,83 @@ pub fn read(inputs: &[Input]) -> SourceMap {
         map.add(f);
     }
     map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter(include: &[&str], exclude: &[&str]) -> Filter {
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        Filter::new(Path::new("/repo"), &strings(include), &strings(exclude)).unwrap()
+    }
+
+    #[test]
+    fn bare_names_match_at_any_depth() {
+        let f = filter(&[], &["kustomization.yaml", "charts"]);
+        assert!(!f.keeps(Path::new("/repo/kustomization.yaml"), false));
+        assert!(!f.keeps(Path::new("/repo/a/b/kustomization.yaml"), false));
+        assert!(f.keeps(Path::new("/repo/a/deployment.yaml"), false));
+        // A directory name excludes everything below it.
+        assert!(!f.keeps(Path::new("/repo/x/charts"), true));
+        assert!(!f.keeps(Path::new("/repo/x/charts/redis/values.yaml"), false));
+    }
+
+    #[test]
+    fn patterns_with_a_slash_are_anchored_at_the_config_dir() {
+        let f = filter(&["deploy/**"], &["deploy/tmp/*.yaml"]);
+        assert!(f.keeps(Path::new("/repo/deploy/app.yaml"), false));
+        assert!(f.keeps(Path::new("/repo/deploy/a/b/app.yaml"), false));
+        assert!(!f.keeps(Path::new("/repo/other/deploy/app.yaml"), false), "anchored, not at any depth");
+        assert!(!f.keeps(Path::new("/repo/deploy/tmp/x.yaml"), false));
+        assert!(f.keeps(Path::new("/repo/deploy/tmp/sub/x.yaml"), false), "`*` does not cross `/`");
+        let f = filter(&["/apps"], &[]);
+        assert!(f.keeps(Path::new("/repo/apps/web.yaml"), false));
+        assert!(!f.keeps(Path::new("/repo/x/apps/web.yaml"), false));
+    }
+
+    #[test]
+    fn dir_patterns_match_directories_and_below() {
+        let f = filter(&[], &["generated/"]);
+        assert!(!f.keeps(Path::new("/repo/generated"), true));
+        assert!(!f.keeps(Path::new("/repo/a/generated/x.yaml"), false));
+        assert!(f.keeps(Path::new("/repo/generated"), false), "a file named generated is not a directory");
+        let f = filter(&["**/prod/**"], &["!keep.yaml", "*.json"]);
+        assert!(f.keeps(Path::new("/repo/a/prod/x.yaml"), false));
+        assert!(!f.keeps(Path::new("/repo/a/prod/x.json"), false));
+        assert!(!f.keeps(Path::new("/repo/a/dev/x.yaml"), false));
+    }
+
+    #[test]
+    fn relative_to_the_config_dir_not_the_working_directory() {
+        let cwd = std::env::current_dir().unwrap();
+        let f = Filter::new(&cwd.join("proj"), &["deploy/**".into()], &[]).unwrap();
+        assert!(f.keeps(&cwd.join("proj/deploy/a.yaml"), false));
+        assert!(f.keeps(&cwd.join("proj/./x/../deploy/a.yaml"), false), "lexically normalised");
+        assert!(!f.keeps(Path::new("deploy/a.yaml"), false), "cwd/deploy is outside proj/");
+        assert!(f.keeps(Path::new("proj/deploy/a.yaml"), false), "relative paths are taken from the cwd");
+        // Outside the config's directory: no pattern matches, so only a filter without include keeps it.
+        assert!(!f.keeps(Path::new("/elsewhere/deploy/a.yaml"), false));
+        let f = Filter::new(&cwd.join("proj"), &[], &["deploy".into()]).unwrap();
+        assert!(f.keeps(Path::new("/elsewhere/deploy/a.yaml"), false));
+        assert!(Filter::new(Path::new("/repo"), &["a/{b,c".into()], &[]).is_err(), "invalid glob");
+    }
+
+    #[test]
+    fn named_files_and_directories_are_filtered() {
+        let dir = std::env::temp_dir().join(format!("kvet-discover-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for f in ["app.yaml", "kustomization.yaml", "charts/c.yaml", "sub/charts/d.yaml", "sub/e.yml"] {
+            let p = dir.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "a: 1\n").unwrap();
+        }
+        let filter = Filter::new(&dir, &[], &["kustomization.yaml".into(), "charts/".into()]).unwrap();
+        let found = discover(&[dir.clone(), dir.join("kustomization.yaml")], None, &filter).unwrap();
+        let names: Vec<_> = found.inputs.iter().map(|i| i.path.strip_prefix(&dir).unwrap().to_path_buf()).collect();
+        assert_eq!(names, [PathBuf::from("app.yaml"), PathBuf::from("sub/e.yml")]);
+        // kustomization.yaml walked and named, charts/ and sub/charts/ not entered.
+        assert_eq!(found.excluded, 4);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -81,6 +81,71 @@ pub struct Report {
 }
 
 impl Report {
+    /// One report of several runs (a monorepo's projects, each checked with its own config): files ordered by
+    /// name (a file in several runs, named or as context, appears once — reported if any run reported it),
+    /// file ids renumbered, findings re-sorted by (file, span, rule, message) and deduplicated, summaries
+    /// summed. The result does not depend on the order of `reports`' files within a name.
+    pub fn merge(reports: Vec<Report>) -> Report {
+        if reports.len() == 1 {
+            return reports.into_iter().next().expect("one report");
+        }
+        let mut summary = Summary::default();
+        let mut files: Vec<(usize, FileId, SourceFile)> = Vec::new();
+        let mut findings: Vec<(usize, Finding)> = Vec::new();
+        for (ri, r) in reports.into_iter().enumerate() {
+            let s = r.summary;
+            summary.files += s.files;
+            summary.documents += s.documents;
+            summary.resources += s.resources;
+            summary.suppressed += s.suppressed;
+            summary.skipped += s.skipped;
+            // The text is shared; only the line index is rebuilt.
+            files.extend(r.sources.iter().map(|(id, f)| {
+                let mut copy = SourceFile::new(f.name.clone(), std::sync::Arc::clone(&f.text));
+                copy.reported = f.reported;
+                copy.read_error = f.read_error.clone();
+                (ri, id, copy)
+            }));
+            findings.extend(r.findings.into_iter().map(|f| (ri, f)));
+        }
+        // By name; among equal names, reported first, then run order.
+        files.sort_by(|a, b| a.2.name.cmp(&b.2.name).then(b.2.reported.cmp(&a.2.reported)).then(a.0.cmp(&b.0)));
+        let mut ids: std::collections::HashMap<(usize, FileId), FileId> = std::collections::HashMap::new();
+        let mut sources = SourceMap::default();
+        let mut last: Option<FileId> = None;
+        for (ri, old, f) in files {
+            let same = last.filter(|id| {
+                let prev = sources.get(*id);
+                prev.name == f.name && prev.text == f.text
+            });
+            let id = match same {
+                Some(id) => id,
+                None => {
+                    let id = sources.add(f);
+                    last = Some(id);
+                    id
+                }
+            };
+            ids.insert((ri, old), id);
+        }
+        let mut findings: Vec<Finding> = findings
+            .into_iter()
+            .map(|(ri, mut f)| {
+                f.file = ids[&(ri, f.file)];
+                for rel in &mut f.related {
+                    rel.file = ids[&(ri, rel.file)];
+                }
+                f
+            })
+            .collect();
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        findings.dedup();
+        summary.errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+        summary.warnings = findings.iter().filter(|f| f.severity == Severity::Warning).count();
+        summary.infos = findings.iter().filter(|f| f.severity == Severity::Info).count();
+        Report { sources, findings, summary }
+    }
+
     /// The highest severity among the findings.
     pub fn max_severity(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
@@ -90,4 +155,61 @@ impl Report {
 /// Runs the whole check on already-read sources: load, identify, evaluate, suppress, sort.
 pub fn check(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
     eval::run(sources, pack, config)
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+
+    fn finding(file: u32, start: u32, rule: &str, severity: Severity, related: Option<u32>) -> Finding {
+        Finding {
+            rule: rule.into(),
+            severity,
+            file: FileId(file),
+            span: Span::new(start as usize, start as usize + 1),
+            object: None,
+            path: String::new(),
+            message: format!("{rule} at {start}"),
+            help: None,
+            label: None,
+            related: related
+                .map(|f| Related { file: FileId(f), span: Span::new(0, 1), message: "here".into() })
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    fn report(files: &[(&str, bool)], findings: Vec<Finding>) -> Report {
+        let mut sources = SourceMap::default();
+        for (name, reported) in files {
+            let mut f = SourceFile::new(*name, "a: 1\nb: 2\n");
+            f.reported = *reported;
+            sources.add(f);
+        }
+        let files = files.iter().filter(|f| f.1).count();
+        let summary = Summary { files, documents: files, resources: files, suppressed: 1, ..Default::default() };
+        Report { sources, findings, summary }
+    }
+
+    #[test]
+    fn merge_renumbers_files_and_keeps_the_global_order() {
+        // Run 1: b/y.yaml (reported) and the context file c/ctx.yaml; run 2: a/x.yaml and the same context file.
+        let one = report(
+            &[("b/y.yaml", true), ("c/ctx.yaml", false)],
+            vec![finding(0, 3, "r2", Severity::Warning, Some(1)), finding(0, 1, "r1", Severity::Error, None)],
+        );
+        let two =
+            report(&[("a/x.yaml", true), ("c/ctx.yaml", false)], vec![finding(0, 2, "r1", Severity::Info, Some(1))]);
+        let merged = Report::merge(vec![one, two]);
+        let names: Vec<&str> = merged.sources.iter().map(|(_, f)| f.name.as_str()).collect();
+        assert_eq!(names, ["a/x.yaml", "b/y.yaml", "c/ctx.yaml"], "by name, the shared context file once");
+        let keys: Vec<(u32, u32, &str)> =
+            merged.findings.iter().map(|f| (f.file.0, f.span.start, f.rule.as_str())).collect();
+        assert_eq!(keys, [(0, 2, "r1"), (1, 1, "r1"), (1, 3, "r2")]);
+        assert_eq!(merged.findings[0].related[0].file, FileId(2));
+        assert_eq!(merged.findings[2].related[0].file, FileId(2));
+        let s = &merged.summary;
+        assert_eq!((s.files, s.documents, s.resources, s.suppressed), (2, 2, 2, 2));
+        assert_eq!((s.errors, s.warnings, s.infos), (1, 1, 1));
+    }
 }
