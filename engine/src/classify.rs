@@ -283,14 +283,14 @@ pub fn classify(file: &SourceFile, loaded: &Loaded, charts: &Charts) -> Class {
         }
         return Class::Other("no document has apiVersion, kind or metadata".to_owned());
     }
-    let tool =
-        objects.iter().map(|d| str_field(&d.value, "apiVersion").map(group_of)).try_fold(None, |found, group| {
-            let why = TOOL_GROUPS.iter().find(|(g, _)| Some(*g) == group).map(|(_, why)| *why)?;
-            Some(found.or(Some(why)))
-        });
-    if let Some(Some(why)) = tool {
-        if objects.len() == loaded.documents.len() {
-            return Class::Other(why.to_owned());
+    // Every document is a tool's input: the file is that tool's configuration (the first document names it).
+    let tool_of = |d: &Document| {
+        let group = group_of(str_field(&d.value, "apiVersion")?);
+        TOOL_GROUPS.iter().find(|(g, _)| *g == group).map(|(_, why)| *why)
+    };
+    if objects.len() == loaded.documents.len() {
+        if let Some(tools) = objects.iter().map(|d| tool_of(d)).collect::<Option<Vec<&str>>>() {
+            return Class::Other(tools[0].to_owned());
         }
     }
     Class::Objects

@@ -179,7 +179,6 @@ fn duplicate_files_finding(
     pairs: &[(&Resource, &Resource)],
 ) -> Finding {
     let (first, second) = pairs[0];
-    let mut f = duplicate_finding(rule, sources, loaded, first, second);
     // Both files are in one directory: their base names say which.
     let base = |id: FileId| {
         let name = sources.get(id).name.as_str();
@@ -200,7 +199,7 @@ fn duplicate_files_finding(
     let problem = Problem {
         rule: "manifest-identity",
         severity: Severity::Info,
-        span: f.span,
+        span: name_span(sources, loaded, second),
         message: format!(
             "{second_file} defines {shared} that {first_file} defines too: applied together, the later file overwrites them"
         ),
@@ -211,9 +210,9 @@ fn duplicate_files_finding(
         related: Vec::new(),
         path: "metadata.name".into(),
     };
-    let related = std::mem::take(&mut f.related);
     let mut f = problem_finding(rule, second.file, &problem, Some(second.object.clone()), Some("duplicate-file"));
-    f.related = related;
+    let first_span = name_span(sources, loaded, first);
+    f.related = vec![Related { file: first.file, span: first_span, message: "first defined here".into() }];
     f
 }
 
@@ -479,6 +478,13 @@ impl Vars for ProblemVars<'_> {
     }
 }
 
+/// Where a finding about an object's identity points: its `metadata.name` (or the nearest parent present).
+fn name_span(sources: &SourceMap, loaded: &[LoadedFile], r: &Resource) -> Span {
+    let doc = &loaded[r.file.0 as usize].documents[r.doc];
+    let (n, _) = r.node(doc).descend(&[PathElem::Key("metadata".into()), PathElem::Key("name".into())]);
+    n.spans.report_span(&sources.get(r.file).text)
+}
+
 fn duplicate_finding(
     rule: &Rule,
     sources: &SourceMap,
@@ -486,12 +492,7 @@ fn duplicate_finding(
     first: &Resource,
     second: &Resource,
 ) -> Finding {
-    let span_of = |r: &Resource| {
-        let doc = &loaded[r.file.0 as usize].documents[r.doc];
-        let node = r.node(doc);
-        let (n, _) = node.descend(&[PathElem::Key("metadata".into()), PathElem::Key("name".into())]);
-        n.spans.report_span(&sources.get(r.file).text)
-    };
+    let span_of = |r: &Resource| name_span(sources, loaded, r);
     let doc_of = |r: &Resource| loaded[r.file.0 as usize].documents[r.doc].index;
     let o = &second.object;
     let ns = o.namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default();
