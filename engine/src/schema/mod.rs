@@ -510,14 +510,24 @@ impl SchemaSet {
 pub const RULE: &str = "schema-violation";
 
 /// One root cause, one finding: drops `schema-violation` findings about a field that another rule already
-/// reports (same file, same position, same JSON path) — e.g. `file-mode` for a string `defaultMode`,
-/// `yaml-scalar-type-coercion` for `value: yes`, `api-version-removed` for an unserved apiVersion. That rule
-/// says more (the reason and the fix); when it is disabled, the schema finding stays.
+/// reports (same file, same position, same JSON path) at the same or a higher severity — e.g. `file-mode` for a
+/// string `defaultMode`, `yaml-scalar-type-coercion` for `value: yes`, `api-version-removed` for an unserved
+/// apiVersion. That rule says more (the reason and the fix); when it is disabled, the schema finding stays.
+/// A finding is never dropped in favour of a milder one: a container without `name` is rejected by the API
+/// server, and a `resources-missing` warning on the same container is a different cause, so both stay.
 pub fn drop_shadowed(findings: &mut Vec<crate::Finding>) {
-    let others: foldhash::HashSet<(crate::FileId, u32, &str)> =
-        findings.iter().filter(|f| f.rule != RULE).map(|f| (f.file, f.span.start, f.path.as_str())).collect();
-    let shadowed: Vec<bool> =
-        findings.iter().map(|f| f.rule == RULE && others.contains(&(f.file, f.span.start, f.path.as_str()))).collect();
+    let mut others: foldhash::HashMap<(crate::FileId, u32, &str), crate::Severity> = foldhash::HashMap::default();
+    for f in findings.iter().filter(|f| f.rule != RULE) {
+        let worst = others.entry((f.file, f.span.start, f.path.as_str())).or_insert(f.severity);
+        *worst = (*worst).max(f.severity);
+    }
+    let shadowed: Vec<bool> = findings
+        .iter()
+        .map(|f| {
+            f.rule == RULE
+                && others.get(&(f.file, f.span.start, f.path.as_str())).is_some_and(|worst| *worst >= f.severity)
+        })
+        .collect();
     let mut i = 0;
     findings.retain(|_| {
         i += 1;
