@@ -159,7 +159,14 @@ const TOOL_GROUPS: &[(&str, &str)] = &[
     ("eksctl.io", "an eksctl cluster configuration"),
     ("k0sctl.k0sproject.io", "a k0sctl configuration"),
     ("clusterctl.cluster.x-k8s.io", "a clusterctl configuration"),
+    ("clientauthentication.k8s.io", "an ExecCredential, a client credential plugin's exchange"),
+    ("admission.k8s.io", "an AdmissionReview, an admission webhook's request or response"),
+    ("builtin", "a kustomize built-in plugin configuration"),
+    ("fn.kpt.dev", "a kpt function configuration"),
 ];
+
+/// Tool inputs that share an API group with cluster objects, by apiVersion and kind.
+const TOOL_KINDS: &[(&str, &str, &str)] = &[("v1", "Config", "a kubeconfig file, kubectl's client configuration")];
 
 fn group_of(api_version: &str) -> &str {
     api_version.rsplit_once('/').map_or("", |(g, _)| g)
@@ -285,8 +292,14 @@ pub fn classify(file: &SourceFile, loaded: &Loaded, charts: &Charts) -> Class {
     }
     // Every document is a tool's input: the file is that tool's configuration (the first document names it).
     let tool_of = |d: &Document| {
-        let group = group_of(str_field(&d.value, "apiVersion")?);
-        TOOL_GROUPS.iter().find(|(g, _)| *g == group).map(|(_, why)| *why)
+        let api_version = str_field(&d.value, "apiVersion")?;
+        let kind = str_field(&d.value, "kind").unwrap_or_default();
+        if let Some((_, _, why)) = TOOL_KINDS.iter().find(|(a, k, _)| *a == api_version && *k == kind) {
+            return Some(*why);
+        }
+        let group = group_of(api_version);
+        // `apiVersion: builtin` (kustomize's plugins) has no version part.
+        TOOL_GROUPS.iter().find(|(g, _)| *g == group || *g == api_version).map(|(_, why)| *why)
     };
     if objects.len() == loaded.documents.len() {
         if let Some(tools) = objects.iter().map(|d| tool_of(d)).collect::<Option<Vec<&str>>>() {
@@ -357,6 +370,8 @@ mod tests {
             ("docker-compose.yml", "services: {}\n"),
             ("values.yaml", "image:\n  repository: nginx\nresources: {}\n"),
             ("kind.yaml", "apiVersion: kind.x-k8s.io/v1alpha4\nkind: Cluster\nnodes: []\n"),
+            ("kubeconfig.yaml", "apiVersion: v1\nkind: Config\nclusters: []\n"),
+            ("labels.yaml", "apiVersion: builtin\nkind: LabelTransformer\nmetadata: {name: l}\n"),
             ("t.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n"),
             ("t.yaml", "{{- if .Values.enabled }}\napiVersion: v1\nkind: Pod\n  x: [\n{{- end }}\n"),
         ] {

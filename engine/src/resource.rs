@@ -91,6 +91,26 @@ pub fn identify(
 }
 
 #[allow(clippy::too_many_arguments)]
+/// Kinds that are complete without `metadata.name`: create-only review requests (the API server answers them
+/// and stores nothing) and well-known tool inputs shaped like custom resources, which the tool names itself.
+/// By API group (the version does not matter) and kind.
+pub const NAME_OPTIONAL: &[(&str, &str)] = &[
+    ("authentication.k8s.io", "TokenReview"),
+    ("authentication.k8s.io", "SelfSubjectReview"),
+    ("authorization.k8s.io", "SubjectAccessReview"),
+    ("authorization.k8s.io", "SelfSubjectAccessReview"),
+    ("authorization.k8s.io", "LocalSubjectAccessReview"),
+    ("authorization.k8s.io", "SelfSubjectRulesReview"),
+    // `istioctl install -f` input; istioctl names the installed object (`installed-state`).
+    ("install.istio.io", "IstioOperator"),
+];
+
+fn name_optional(api_version: Option<&str>, kind: Option<&str>) -> bool {
+    let (Some(api_version), Some(kind)) = (api_version, kind) else { return false };
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    NAME_OPTIONAL.iter().any(|(g, k)| *g == group && *k == kind)
+}
+
 fn visit(
     file_id: FileId,
     file: &SourceFile,
@@ -179,7 +199,7 @@ fn visit(
     let metadata = node.value.field("metadata");
     let name = metadata.and_then(|m| str_at(m, "name"));
     let generate_name = metadata.and_then(|m| str_at(m, "generateName"));
-    if name.is_none() && generate_name.is_none() {
+    if name.is_none() && generate_name.is_none() && !name_optional(api_version, kind) {
         missing.push("metadata.name");
     }
     if !missing.is_empty() {
