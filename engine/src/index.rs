@@ -42,7 +42,22 @@ pub enum Origin<'a> {
     },
     /// Declared in config `cluster:` (exists outside the repository).
     Cluster,
+    /// An object a controller creates from an object of the set (see `crate::produced`), e.g. the Secret of a
+    /// cert-manager Certificate. Its content is unknown.
+    Produced {
+        /// The file of the producing object.
+        file: FileId,
+        /// The node that names the created object.
+        spans: &'a SpanNode,
+        /// Index of the producing object's entry.
+        owner: usize,
+        /// Who creates it.
+        by: &'static str,
+    },
 }
+
+/// The value of objects whose content kvet does not know (an empty mapping).
+static UNKNOWN_CONTENT: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| Value::Object(Default::default()));
 
 /// One indexed object.
 #[derive(Clone, Debug)]
@@ -69,14 +84,16 @@ impl<'a> Entry<'a> {
             Origin::Manifest { spans, .. } | Origin::Synthesized { spans, .. } => {
                 Some(Located { value: self.value, spans })
             }
-            Origin::Cluster => None,
+            Origin::Cluster | Origin::Produced { .. } => None,
         }
     }
 
-    /// The file the object is defined in.
+    /// The file the object is defined in (for a produced object: the file of the object that produces it).
     pub fn file(&self) -> Option<FileId> {
         match self.origin {
-            Origin::Manifest { file, .. } | Origin::Synthesized { file, .. } => Some(file),
+            Origin::Manifest { file, .. } | Origin::Synthesized { file, .. } | Origin::Produced { file, .. } => {
+                Some(file)
+            }
             Origin::Cluster => None,
         }
     }
@@ -172,6 +189,16 @@ impl<'a> Index<'a> {
                 });
                 if r.object.kind == "StatefulSet" {
                     index.synthesize_claims(owner, r.file, node);
+                }
+                for p in crate::produced::produced(&r.object.api_version, &r.object.kind, node) {
+                    index.push(Entry {
+                        kind: p.kind,
+                        namespace,
+                        name: Cow::Borrowed(p.name),
+                        value: &UNKNOWN_CONTENT,
+                        origin: Origin::Produced { file: r.file, spans: p.at.spans, owner, by: p.by },
+                        content_known: false,
+                    });
                 }
             }
         }
@@ -341,6 +368,9 @@ impl<'a> Index<'a> {
     /// even the first step exists).
     pub fn span_of(&self, entry: &Entry<'a>, path: &[PathElem]) -> Option<(FileId, Span)> {
         let file = entry.file()?;
+        if let Origin::Produced { spans, .. } = entry.origin {
+            return Some((file, spans.report_span(&self.sources.get(file).text)));
+        }
         let located = entry.located()?;
         let (mut node, n) = located.descend(path);
         if n == 0 && !path.is_empty() {

@@ -12,6 +12,7 @@ pub mod finding;
 pub mod harness;
 pub mod index;
 pub mod pack;
+pub mod produced;
 pub mod quantity;
 pub mod report;
 pub mod resource;
