@@ -7,7 +7,6 @@
 //! The content of such a Secret (its type and keys) is unknown to kvet: the index marks it `content_known:
 //! false`, so rules about keys and types stay quiet on it.
 
-use crate::value::Fields;
 use crate::workload::{pod_spec_path, CONTAINER_LISTS};
 use crate::yaml::{Located, PathElem};
 use serde_json::Value;
@@ -131,6 +130,7 @@ pub fn produced<'a>(api_version: &str, kind: &str, object: Located<'a>) -> Vec<P
 mod tests {
     use super::*;
     use crate::source::SourceFile;
+    use crate::value::Fields;
 
     fn names(text: &str) -> Vec<String> {
         let file = SourceFile::new("t.yaml", text);

@@ -90,7 +90,6 @@ pub fn identify(
     visit(file_id, file, doc_idx, doc, doc.root(), &mut base, default_namespace, out, problems);
 }
 
-#[allow(clippy::too_many_arguments)]
 /// Kinds that are complete without `metadata.name`: create-only review requests (the API server answers them
 /// and stores nothing) and well-known tool inputs shaped like custom resources, which the tool names itself.
 /// By API group (the version does not matter) and kind.
@@ -111,6 +110,7 @@ fn name_optional(api_version: Option<&str>, kind: Option<&str>) -> bool {
     NAME_OPTIONAL.iter().any(|(g, k)| *g == group && *k == kind)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn visit(
     file_id: FileId,
     file: &SourceFile,
