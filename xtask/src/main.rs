@@ -9,6 +9,7 @@ mod fixtures;
 mod gen_corpus;
 mod import_schemas;
 mod measure;
+mod precision;
 mod prng;
 mod util;
 
@@ -24,6 +25,8 @@ tasks:
   fixtures                   run `kvet test fixtures --coverage` (fails when a rule lacks a firing or quiet fixture)
   docs [--check]             generate docs/rules/<id>.md and docs/rules/README.md; --check: fail if stale
   corpus [--bless]           per-rule finding counts on ../shared/corpus vs xtask/corpus-baseline.json
+  precision [--unlabelled]   precision per rule on the labelled real manifests of xtask/precision-labels.json;
+                             fails on a finding labelled false or an unlabelled error/warning
   gen-corpus [--docs N] [--out DIR]
                              deterministic benchmark corpus (default: 1k, 10k, 100k into bench-corpus/)
   gen-corpus --from-corpus DIR [--copies K] [--out DIR]
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
         "fixtures" => fixtures::run(args),
         "docs" => docs::run(args),
         "corpus" => corpus::run(args),
+        "precision" => precision::run(args),
         "gen-corpus" => gen_corpus::run(args),
         "bench" => bench::run(args),
         "import-schemas" => import_schemas::run(args),
