@@ -857,11 +857,7 @@ pub fn simulate(index: &Index<'_>) -> Binding {
     b
 }
 
-fn static_reason(
-    index: &Index<'_>,
-    b: &Binding,
-    claim: &Entry<'_>,
-) -> Option<StaticReason> {
+fn static_reason(index: &Index<'_>, b: &Binding, claim: &Entry<'_>) -> Option<StaticReason> {
     let c = claim.value;
     let class = effective_class(c, b.default_class.as_deref());
     if class == Some("") {
@@ -1308,6 +1304,12 @@ mod tests {
             run(&text),
             [("www-web-0".into(), "bound pv-a".into()), ("www-web-1".into(), "closest pv-a: ".into())]
         );
+    }
+
+    #[test]
+    fn storage_class_map_keys_are_the_top_level_keys() {
+        let text = "# classes\nfast-disks:\n  hostDir: /mnt/fast\n  blockCleanerCommand:\n    - a\n\"slow\": {}\n";
+        assert_eq!(storage_class_map_keys(text).collect::<Vec<_>>(), ["fast-disks", "slow"]);
     }
 
     #[test]

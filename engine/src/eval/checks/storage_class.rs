@@ -41,7 +41,12 @@ fn claim_specs<'v>(input: &CheckInput<'v>) -> Vec<ClaimSpec<'v>> {
     match kind {
         "PersistentVolumeClaim" => {
             if let Some(spec) = object.field("spec") {
-                out.push(ClaimSpec { case: "pvc", path: vec![key("spec")], spec, entry: index.position_of(input.resource) });
+                out.push(ClaimSpec {
+                    case: "pvc",
+                    path: vec![key("spec")],
+                    spec,
+                    entry: index.position_of(input.resource),
+                });
             }
         }
         "StatefulSet" => {
@@ -72,7 +77,13 @@ fn claim_specs<'v>(input: &CheckInput<'v>) -> Vec<ClaimSpec<'v>> {
         for (i, v) in volumes.into_iter().flatten().enumerate() {
             let Some(spec) = v.pointer_at("/ephemeral/volumeClaimTemplate/spec") else { continue };
             let mut path = pod.clone();
-            path.extend([key("volumes"), PathElem::Index(i), key("ephemeral"), key("volumeClaimTemplate"), key("spec")]);
+            path.extend([
+                key("volumes"),
+                PathElem::Index(i),
+                key("ephemeral"),
+                key("volumeClaimTemplate"),
+                key("spec"),
+            ]);
             out.push(ClaimSpec { case: "ephemeral", path, spec, entry: None });
         }
     }
@@ -111,12 +122,17 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
         let mut hit = Hit { path: claim.path, ..Default::default() };
         hit.path.push(key("storageClassName"));
         hit.vars.insert("name".into(), json!(class));
-        let on = platforms.and_then(|p| p.field(class)).and_then(Value::as_array).map(|a| {
-            a.iter().filter_map(Value::as_str).collect::<Vec<_>>()
-        });
+        let on = platforms
+            .and_then(|p| p.field(class))
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>());
         match on.filter(|p| !p.is_empty()) {
             Some(on) => {
-                hit.vars.insert("platforms".into(), json!(on.join(", ")));
+                let platforms = match on.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+                    _ => on.join(""),
+                };
+                hit.vars.insert("platforms".into(), json!(platforms));
                 hit.case = Some(format!("{}-platform", claim.case));
             }
             None => {

@@ -42,7 +42,8 @@ pub fn pv_reclaim(input: &CheckInput<'_>) -> Vec<Hit> {
         (None, None) => "deletes-storage",
     };
     let index = input.index;
-    let mut hit = Hit { path: keys(&["spec", "persistentVolumeReclaimPolicy"]), case: Some(case.into()), ..Default::default() };
+    let mut hit =
+        Hit { path: keys(&["spec", "persistentVolumeReclaimPolicy"]), case: Some(case.into()), ..Default::default() };
     if let Some(p) = provisioned_by {
         hit.vars.insert("provisioner".into(), json!(p));
     }
@@ -95,7 +96,8 @@ fn exported(pv: &Value) -> bool {
     let name = pv.pointer_at("/metadata/name").and_then(Value::as_str).unwrap_or("");
     let uid_name = name.strip_prefix("pvc-").is_some_and(|u| {
         u.len() == 36
-            && u.char_indices().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() })
+            && u.char_indices()
+                .all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() })
     });
     server_set || uid_name
 }
