@@ -462,10 +462,9 @@ pub enum StaticReason {
     NoClass,
     /// `spec.volumeName` is set.
     VolumeName,
-    /// The class is a StorageClass of the set with `provisioner: kubernetes.io/no-provisioner`.
+    /// The class is a StorageClass of the set with `provisioner: kubernetes.io/no-provisioner`, and no
+    /// provisioner workload of the set creates its volumes at runtime.
     NoProvisioner,
-    /// Some PersistentVolume of the set carries the claim's class.
-    VolumesOfClass,
     /// A non-empty selector (a claim with a selector is never dynamically provisioned).
     Selector,
 }
@@ -477,7 +476,6 @@ impl StaticReason {
             StaticReason::NoClass => "storageClassName \"\" allows only pre-created PersistentVolumes",
             StaticReason::VolumeName => "the claim names a volume (spec.volumeName)",
             StaticReason::NoProvisioner => "its StorageClass has provisioner kubernetes.io/no-provisioner",
-            StaticReason::VolumesOfClass => "PersistentVolumes of its class are defined in the set",
             StaticReason::Selector => "a claim with a selector is never dynamically provisioned",
         }
     }
@@ -522,6 +520,82 @@ pub struct Binding {
     pub classless_volumes: Vec<usize>,
     /// `classless_volumes` indexed for [`Binding::first_classless_fit`].
     classless: ClasslessIndex,
+    /// Class name → volumes (known content, with a capacity) of that class, in set order.
+    pub by_class: HashMap<String, Vec<usize>>,
+    /// Classes whose PersistentVolumes a provisioner workload of the set creates at runtime ([`runtime_classes`]).
+    pub runtime_classes: RuntimeClasses,
+}
+
+/// The classes a provisioner workload of the set creates PersistentVolumes for at runtime, although their
+/// StorageClass says `kubernetes.io/no-provisioner`: the classes named in the `storageClassMap` of a
+/// sig-storage-local-static-provisioner ConfigMap, in `LocalVolume` (`spec.storageClassDevices[*].storageClassName`)
+/// and `LocalVolumeSet` (`spec.storageClassName`) objects of the OpenShift Local Storage Operator. A
+/// local-volume-provisioner workload whose configuration is not in the set (a Helm release) makes every
+/// no-provisioner class a runtime class.
+#[derive(Debug, Default)]
+pub struct RuntimeClasses {
+    /// Named classes.
+    pub names: std::collections::HashSet<String>,
+    /// A provisioner workload without configuration in the set: every class.
+    pub all: bool,
+}
+
+impl RuntimeClasses {
+    /// Whether the volumes of `class` are created at runtime.
+    pub fn contains(&self, class: &str) -> bool {
+        self.all || self.names.contains(class)
+    }
+}
+
+/// The image of sig-storage-local-static-provisioner.
+const LOCAL_PROVISIONER_IMAGE: &str = "local-volume-provisioner";
+
+/// The top-level keys of a `storageClassMap` (a YAML mapping of class name → discovery settings, as text).
+fn storage_class_map_keys(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().filter_map(|line| {
+        let first = line.chars().next()?;
+        if first.is_whitespace() || first == '#' || first == '-' {
+            return None;
+        }
+        let (key, _) = line.split_once(':')?;
+        Some(key.trim().trim_matches(|c| c == '"' || c == '\'').trim()).filter(|k| !k.is_empty())
+    })
+}
+
+/// See [`RuntimeClasses`].
+pub fn runtime_classes(index: &Index<'_>) -> RuntimeClasses {
+    let mut rc = RuntimeClasses::default();
+    let mut configured = false;
+    for (_, cm) in index.of_kind("ConfigMap") {
+        if let Some(map) = cm.value.pointer_at("/data/storageClassMap").and_then(Value::as_str) {
+            configured = true;
+            rc.names.extend(storage_class_map_keys(map).map(str::to_owned));
+        }
+    }
+    for (_, lv) in index.of_kind("LocalVolume") {
+        let devices = lv.value.pointer_at("/spec/storageClassDevices").and_then(Value::as_array);
+        for d in devices.into_iter().flatten() {
+            if let Some(name) = d.field("storageClassName").and_then(Value::as_str) {
+                rc.names.insert(name.to_owned());
+            }
+        }
+    }
+    for (_, lvs) in index.of_kind("LocalVolumeSet") {
+        if let Some(name) = lvs.value.pointer_at("/spec/storageClassName").and_then(Value::as_str) {
+            rc.names.insert(name.to_owned());
+        }
+    }
+    if !configured {
+        rc.all = ["DaemonSet", "Deployment", "StatefulSet"].iter().any(|kind| {
+            index.of_kind(kind).any(|(_, w)| {
+                let containers = w.value.pointer_at("/spec/template/spec/containers").and_then(Value::as_array);
+                containers.into_iter().flatten().any(|c| {
+                    c.field("image").and_then(Value::as_str).is_some_and(|i| i.contains(LOCAL_PROVISIONER_IMAGE))
+                })
+            })
+        });
+    }
+    rc
 }
 
 /// The class-less volumes indexed for [`Binding::first_classless_fit`]: grouped by shape (`volumeMode`,
@@ -648,6 +722,7 @@ pub fn simulate(index: &Index<'_>) -> Binding {
         }
     }
     b.default_class = b.default_classes.last().map(|i| index.entry(*i).name.to_string());
+    b.runtime_classes = runtime_classes(index);
     let default_class = b.default_class.as_deref();
 
     // Volumes: known content, bucketed by class; unknown ones (config `cluster:` identity only) by name.
@@ -665,6 +740,7 @@ pub fn simulate(index: &Index<'_>) -> Binding {
             continue;
         }
         buckets.entry(volume_class(v.value)).or_default().push(i);
+        b.by_class.entry(volume_class(v.value).to_owned()).or_default().push(i);
         all_volumes.push(i);
         if let Some(cr) = v.value.pointer_at("/spec/claimRef") {
             let ns = cr.field("namespace").and_then(Value::as_str).unwrap_or("");
@@ -693,7 +769,7 @@ pub fn simulate(index: &Index<'_>) -> Binding {
         if matches!(c.origin, Origin::Cluster) || storage_request(c.value).is_none() {
             continue; // existing claims, or claims the API server rejects (storage-size-invalid)
         }
-        if let Some(reason) = static_reason(index, &b, &buckets, c) {
+        if let Some(reason) = static_reason(index, &b, c) {
             claims.push((i, reason));
         }
     }
@@ -781,12 +857,7 @@ pub fn simulate(index: &Index<'_>) -> Binding {
     b
 }
 
-fn static_reason(
-    index: &Index<'_>,
-    b: &Binding,
-    buckets: &HashMap<&str, Vec<usize>>,
-    claim: &Entry<'_>,
-) -> Option<StaticReason> {
+fn static_reason(index: &Index<'_>, b: &Binding, claim: &Entry<'_>) -> Option<StaticReason> {
     let c = claim.value;
     let class = effective_class(c, b.default_class.as_deref());
     if class == Some("") {
@@ -795,23 +866,15 @@ fn static_reason(
     if c.pointer_at("/spec/volumeName").and_then(Value::as_str).is_some_and(|s| !s.is_empty()) {
         return Some(StaticReason::VolumeName);
     }
+    // A class implies static binding only when the set defines it without a provisioner and no provisioner
+    // workload of the set creates its volumes at runtime. PersistentVolumes that carry a class do not: a
+    // hand-written volume for an existing disk often names the class its CSI driver provisions.
     if let Some(class) = class {
         let sc = b.classes.get(class).map(|i| index.entry(*i));
-        if sc.is_some_and(|sc| sc.value.field("provisioner").and_then(Value::as_str) == Some(NO_PROVISIONER)) {
+        if sc.is_some_and(|sc| sc.value.field("provisioner").and_then(Value::as_str) == Some(NO_PROVISIONER))
+            && !b.runtime_classes.contains(class)
+        {
             return Some(StaticReason::NoProvisioner);
-        }
-        // Volumes of the class are expected to be bound, unless the class is a StorageClass of the set with a
-        // real provisioner: a claim no volume fits is then provisioned.
-        let provisions = sc.is_some_and(|sc| {
-            sc.content_known
-                && sc
-                    .value
-                    .field("provisioner")
-                    .and_then(Value::as_str)
-                    .is_some_and(|p| !p.is_empty() && p != NO_PROVISIONER)
-        });
-        if !provisions && buckets.get(class).is_some_and(|v| !v.is_empty()) {
-            return Some(StaticReason::VolumesOfClass);
         }
     }
     if !selector_is_empty(c.pointer_at("/spec/selector")) {
@@ -1241,6 +1304,12 @@ mod tests {
             run(&text),
             [("www-web-0".into(), "bound pv-a".into()), ("www-web-1".into(), "closest pv-a: ".into())]
         );
+    }
+
+    #[test]
+    fn storage_class_map_keys_are_the_top_level_keys() {
+        let text = "# classes\nfast-disks:\n  hostDir: /mnt/fast\n  blockCleanerCommand:\n    - a\n\"slow\": {}\n";
+        assert_eq!(storage_class_map_keys(text).collect::<Vec<_>>(), ["fast-disks", "slow"]);
     }
 
     #[test]

@@ -22,7 +22,27 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
         "StatefulSet" => b.owned.get(&pos).cloned().unwrap_or_default(),
         _ => Vec::new(),
     };
-    claims.into_iter().filter_map(|ci| hit(index, b, ci)).collect()
+    // One finding per claim template, not per replica: the first claim left over speaks for the others.
+    let mut hits: Vec<(Option<usize>, Hit, Vec<String>)> = Vec::new();
+    for ci in claims {
+        let Some(h) = hit(index, b, ci) else { continue };
+        let template = binding::template_index(index, index.entry(ci));
+        match hits.iter_mut().find(|(t, _, _)| template.is_some() && *t == template) {
+            Some((_, _, others)) => others.push(index.entry(ci).name.to_string()),
+            None => hits.push((template, h, Vec::new())),
+        }
+    }
+    hits.into_iter()
+        .map(|(_, mut h, others)| {
+            let also = match others.as_slice() {
+                [] => String::new(),
+                [one] => format!(" (and the claim of one more replica, {one})"),
+                [.., last] => format!(" (and the claims of {} more replicas, up to {last})", others.len()),
+            };
+            h.vars.insert("alsoReplicas".into(), json!(also));
+            h
+        })
+        .collect()
 }
 
 fn hit(index: &Index<'_>, b: &binding::Binding, ci: usize) -> Option<Hit> {

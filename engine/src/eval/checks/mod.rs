@@ -12,6 +12,7 @@ pub mod selector_match;
 pub mod service_account_pull_secrets;
 pub mod service_selects;
 pub mod storage_claims;
+pub mod storage_class;
 pub mod volume_modes;
 pub mod volume_reclaim;
 
@@ -100,6 +101,7 @@ pub static TEMPLATES: &[(&str, CheckFn)] = &[
     ("claim-rollout", claim_consumers::rollout),
     ("claim-prebind", storage_claims::prebind),
     ("claim-class-unset", storage_claims::class_unset),
+    ("storage-class", storage_class::check),
     ("class-defaults", storage_claims::class_defaults),
     ("volume-modes", volume_modes::check),
     ("pv-reclaim", volume_reclaim::pv_reclaim),

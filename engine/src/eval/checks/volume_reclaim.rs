@@ -1,8 +1,12 @@
 //! What happens to the storage when claims go away, on the `Object` target (hit paths relative to the object):
 //!
 //! - `pv-reclaim` (`pv-reclaim-delete`): a PersistentVolume with `persistentVolumeReclaimPolicy: Delete`; cases
-//!   `deletes-storage` and `no-deleter` (nfs/local/hostPath). Names the claim it binds — its `claimRef`, else the
-//!   claim the binding simulation gives it — in `{{check.claim}}` (with a leading space, empty when unknown).
+//!   `provisioner-deletes` (a hand-written volume with `pv.kubernetes.io/provisioned-by`: that provisioner deletes
+//!   the backing volume; `{{check.provisioner}}`), `csi-no-provisioner` (a CSI volume without it: nothing deletes
+//!   it, the PV goes to phase Failed; `{{check.driver}}`), `no-deleter` (nfs/local/hostPath) and
+//!   `deletes-storage` (in-tree plugins with a deleter). Volumes read back from a cluster are not reported.
+//!   Names the claim it binds — its `claimRef`, else the claim the binding simulation gives it — in
+//!   `{{check.claim}}` (with a leading space, empty when unknown).
 //! - `sts-retention` (`sts-pvc-retention-delete`): `whenDeleted`/`whenScaled: Delete` on a StatefulSet with
 //!   `volumeClaimTemplates`; `{{check.fate}}` says what the templates' StorageClass `reclaimPolicy` (or, for
 //!   class-less templates, the bound PersistentVolumes' policy) does to the volumes.
@@ -21,13 +25,31 @@ pub fn pv_reclaim(input: &CheckInput<'_>) -> Vec<Hit> {
         return Vec::new();
     }
     let spec = pv.field("spec");
+    let provisioned_by = pv
+        .pointer_at("/metadata/annotations")
+        .and_then(|a| a.field(PROVISIONED_BY))
+        .and_then(Value::as_str)
+        .filter(|p| !p.is_empty());
+    if provisioned_by.is_some() && exported(pv) {
+        return Vec::new(); // a dynamically provisioned volume read back from a cluster: Delete is its class's policy
+    }
     let no_deleter = ["nfs", "local", "hostPath"].iter().any(|k| spec.and_then(|s| s.get(*k)).is_some());
-    let index = input.index;
-    let mut hit = Hit {
-        path: keys(&["spec", "persistentVolumeReclaimPolicy"]),
-        case: Some(if no_deleter { "no-deleter" } else { "deletes-storage" }.into()),
-        ..Default::default()
+    let csi = spec.and_then(|s| s.get("csi"));
+    let case = match (provisioned_by, csi) {
+        (Some(_), _) => "provisioner-deletes",
+        (None, Some(_)) => "csi-no-provisioner",
+        (None, None) if no_deleter => "no-deleter",
+        (None, None) => "deletes-storage",
     };
+    let index = input.index;
+    let mut hit =
+        Hit { path: keys(&["spec", "persistentVolumeReclaimPolicy"]), case: Some(case.into()), ..Default::default() };
+    if let Some(p) = provisioned_by {
+        hit.vars.insert("provisioner".into(), json!(p));
+    }
+    if let Some(driver) = csi.and_then(|c| c.field("driver")).and_then(Value::as_str) {
+        hit.vars.insert("driver".into(), json!(driver));
+    }
     let claim_ref = pv.pointer_at("/spec/claimRef").filter(|r| r.is_object()).and_then(|cr| {
         let name = cr.field("name").and_then(Value::as_str).filter(|n| !n.is_empty())?;
         let ns = cr.field("namespace").and_then(Value::as_str).unwrap_or("");
@@ -57,6 +79,27 @@ pub fn pv_reclaim(input: &CheckInput<'_>) -> Vec<Hit> {
     };
     hit.vars.insert("claim".into(), json!(text));
     vec![hit]
+}
+
+/// The annotation a provisioner puts on the volumes it creates; the external provisioner deletes (on release,
+/// with reclaim policy Delete) only volumes whose annotation names it.
+const PROVISIONED_BY: &str = "pv.kubernetes.io/provisioned-by";
+
+/// Whether a PersistentVolume was read back from a cluster (`kubectl get pv -o yaml`) rather than written: it
+/// carries server-set fields (`uid`, `creationTimestamp`, `resourceVersion`, `status`), or the name the PV
+/// controller gives dynamically provisioned volumes (`pvc-<claim uid>`).
+fn exported(pv: &Value) -> bool {
+    let server_set = ["uid", "creationTimestamp", "resourceVersion"]
+        .iter()
+        .any(|k| pv.field("metadata").and_then(|m| m.field(k)).is_some())
+        || pv.field("status").is_some();
+    let name = pv.pointer_at("/metadata/name").and_then(Value::as_str).unwrap_or("");
+    let uid_name = name.strip_prefix("pvc-").is_some_and(|u| {
+        u.len() == 36
+            && u.char_indices()
+                .all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() })
+    });
+    server_set || uid_name
 }
 
 /// The effect of deleting the claims of a StatefulSet's templates, and where it is decided.
