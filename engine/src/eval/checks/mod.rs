@@ -205,7 +205,7 @@ fn volume_refs(params: &Map<String, Value>, object: &Value, pod_spec: Located<'_
     for list in crate::workload::CONTAINER_LISTS {
         let Some(containers) = spec.get(*list).and_then(Value::as_array) else { continue };
         for (ci, c) in containers.iter().enumerate() {
-            let cname = c.field("name").and_then(Value::as_str).unwrap_or("");
+            let cname = &crate::workload::container_name(c, ci);
             for field in ["volumeMounts", "volumeDevices"] {
                 let Some(mounts) = c.get(field).and_then(Value::as_array) else { continue };
                 for (mi, m) in mounts.iter().enumerate() {
