@@ -713,6 +713,11 @@ fn evaluate_check(
         index: ctx.index,
     };
     for hit in checks::run(name, &input) {
+        debug_assert!(
+            hit.vars.keys().all(|k| checks::vars_of(name).contains(&k.as_str())),
+            "check template {name} sets values it does not declare in checks::VARS: {:?}",
+            hit.vars.keys().collect::<Vec<_>>()
+        );
         let chosen = hit
             .case
             .as_deref()
