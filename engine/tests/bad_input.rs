@@ -164,7 +164,11 @@ fn unresolvable_template_variables_fail_the_pack() {
     std::fs::create_dir_all(&dir).unwrap();
     let head = "id: my-rule\nseverity: warning\narea: custom\nsummary: s\ntarget: Object\ndocs: d\n";
     let cases = [
-        ("select: $.data[*]\nview: scalar\ndeny: {type: object}\nmessage: \"read as {{node.value}}\"\n", 10, "view: scalar"),
+        (
+            "select: $.data[*]\nview: scalar\ndeny: {type: object}\nmessage: \"read as {{node.value}}\"\n",
+            10,
+            "view: scalar",
+        ),
         ("check: volume-mounts\nmessage: \"{{check.nope}}\"\n", 8, "sets container"),
         ("deny: {type: object}\nmessage: m\nhelp: \"{{params.missing}}\"\n", 9, "names no parameter"),
         ("deny: {type: object}\nmessage: \"{{error}} {{object.labels}}\"\n", 8, "only for `assert`"),

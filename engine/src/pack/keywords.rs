@@ -377,9 +377,7 @@ mod tests {
             .build(&json!({"podSpec": {"required": ["containers"], "properties": {"containers": {"contains": {
                 "properties": {"image": {"imageNameIn": ["livenessprobe"]}}, "required": ["image"]}}}}}))
             .expect("compiles");
-        let ds = |image: &str| {
-            json!({"kind": "DaemonSet", "spec": {"template": {"spec": {"containers": [{"name": "a", "image": image}]}}}})
-        };
+        let ds = |image: &str| json!({"kind": "DaemonSet", "spec": {"template": {"spec": {"containers": [{"name": "a", "image": image}]}}}});
         assert!(v.is_valid(&ds("registry.k8s.io/sig-storage/livenessprobe:v2.13.0")));
         assert!(!v.is_valid(&ds("nginx")));
         assert!(v.is_valid(&json!({"kind": "Pod", "spec": {"containers": [{"image": "livenessprobe"}]}})));
