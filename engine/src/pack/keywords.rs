@@ -232,7 +232,7 @@ struct PodSpec {
 }
 
 impl PodSpec {
-    fn spec<'v>(instance: &'v Value) -> Option<&'v Value> {
+    fn spec(instance: &Value) -> Option<&Value> {
         let kind = instance.get("kind")?.as_str()?;
         let path = crate::workload::pod_spec_path(kind)?;
         crate::pack::template::walk(instance, &path)
