@@ -38,3 +38,12 @@ pub fn pod_spec_path(kind: &str) -> Option<Vec<PathElem>> {
 
 /// The container lists of a pod spec.
 pub const CONTAINER_LISTS: &[&str] = &["initContainers", "containers", "ephemeralContainers"];
+
+/// How messages name the container at index `i` (0-based) of its list: its name, or `#N` (1-based) when it
+/// has none (an unnamed container is otherwise an empty string in the message).
+pub fn container_name(container: &serde_json::Value, i: usize) -> String {
+    match container.get("name").and_then(serde_json::Value::as_str) {
+        Some(n) if !n.is_empty() => n.to_owned(),
+        _ => format!("#{}", i + 1),
+    }
+}

@@ -155,6 +155,44 @@ fn bad_rule_files_are_located() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A template variable that cannot have a value fails the pack at the line of the text that uses it: the
+/// fields of a scalar view's node, `check.*` values a template does not set, parameters that do not exist,
+/// roots a kind of test does not fill.
+#[test]
+fn unresolvable_template_variables_fail_the_pack() {
+    let dir = std::env::temp_dir().join(format!("kvet-bad-templates-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let head = "id: my-rule\nseverity: warning\narea: custom\nsummary: s\ntarget: Object\ndocs: d\n";
+    let cases = [
+        (
+            "select: $.data[*]\nview: scalar\ndeny: {type: object}\nmessage: \"read as {{node.value}}\"\n",
+            10,
+            "view: scalar",
+        ),
+        ("check: volume-mounts\nmessage: \"{{check.nope}}\"\n", 8, "sets container"),
+        ("deny: {type: object}\nmessage: m\nhelp: \"{{params.missing}}\"\n", 9, "names no parameter"),
+        ("deny: {type: object}\nmessage: \"{{error}} {{object.labels}}\"\n", 8, "only for `assert`"),
+        ("deny: {type: object}\nmessage: \"{{object.labels}}\"\n", 8, "kind, name, namespace"),
+        ("deny: {type: object}\nmessage: \"{{nodes.name}}\"\n", 8, "unknown template variable"),
+        ("message: m\ncases:\n  - deny: {type: object}\n    message: \"{{require.name}}\"\n", 10, "`require:` rules"),
+    ];
+    for (body, line, text) in cases {
+        std::fs::write(dir.join("my-rule.yaml"), format!("{head}{body}")).unwrap();
+        let err = Pack::load(&[dir.as_path()], &BTreeMap::new()).expect_err(body);
+        let f = &err.findings[0];
+        assert_eq!(err.sources.get(f.file).position(f.span.start).line, line, "{body}: {}", f.message);
+        assert!(f.message.contains(text), "{body}: {}", f.message);
+    }
+    std::fs::write(
+        dir.join("my-rule.yaml"),
+        format!("{head}select: $.data[*]\nview: scalar\ndeny: {{type: object}}\nmessage: \"{{{{raw}}}} is {{{{node}}}} ({{{{object.kind}}}} {{{{x ?? none}}}})\"\n"),
+    )
+    .unwrap();
+    let err = Pack::load(&[dir.as_path()], &BTreeMap::new()).expect_err("unknown root even with a fallback");
+    assert!(err.findings[0].message.contains("unknown template variable `{{x}}`"), "{}", err.findings[0].message);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn bad_config_is_located() {
     let e = Config::parse(".kvet.yaml", "rules:\n  image-tag-latest: {severty: error}\n").expect_err("typo");

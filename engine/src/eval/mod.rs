@@ -713,6 +713,11 @@ fn evaluate_check(
         index: ctx.index,
     };
     for hit in checks::run(name, &input) {
+        debug_assert!(
+            hit.vars.keys().all(|k| checks::vars_of(name).contains(&k.as_str())),
+            "check template {name} sets values it does not declare in checks::VARS: {:?}",
+            hit.vars.keys().collect::<Vec<_>>()
+        );
         let chosen = hit
             .case
             .as_deref()
@@ -723,6 +728,7 @@ fn evaluate_check(
             ctx,
             node,
             target: root,
+            target_path: root_path,
             at: node,
             key: None,
             path: join(root_path, &hit.path),
@@ -777,6 +783,7 @@ fn evaluate_case(
                 ctx,
                 node,
                 target: root,
+                target_path: root_path,
                 at: at_node,
                 key,
                 path: join(root_path, &full),
@@ -863,6 +870,8 @@ struct EvalVars<'a> {
     ctx: &'a Ctx<'a>,
     node: Located<'a>,
     target: Located<'a>,
+    /// Where the target root is in the object (a container's ends with its list and index).
+    target_path: &'a [PathElem],
     at: Located<'a>,
     key: Option<Value>,
     path: String,
@@ -872,13 +881,35 @@ struct EvalVars<'a> {
     related: Option<&'a Value>,
 }
 
+impl EvalVars<'_> {
+    /// Whether `target.<path>` asks for the name of a container target.
+    fn is_container_name(&self, path: &[PathElem]) -> bool {
+        matches!(path, [PathElem::Key(k)] if k == "name")
+            && matches!(self.target_path, [.., PathElem::Key(list), PathElem::Index(_)]
+                if crate::workload::CONTAINER_LISTS.contains(&list.as_str()))
+    }
+
+    /// `#N` (1-based) for a container target.
+    fn container_position(&self) -> Option<Cow<'_, Value>> {
+        match self.target_path.last() {
+            Some(PathElem::Index(i)) => Some(Cow::Owned(json!(format!("#{}", i + 1)))),
+            _ => None,
+        }
+    }
+}
+
 impl Vars for EvalVars<'_> {
     fn lookup(&self, root: &str, path: &[PathElem]) -> Option<Cow<'_, Value>> {
         // Values are borrowed from the documents and the rule: nothing is copied to fill a template.
         match root {
             "node" => walk(self.node.value, path).map(Cow::Borrowed),
             "value" => walk(self.at.value, path).map(Cow::Borrowed),
-            "target" => walk(self.target.value, path).map(Cow::Borrowed),
+            "target" => match walk(self.target.value, path) {
+                // An unnamed container is named by its position: `#1` is the first of its list.
+                None | Some(Value::Null) if self.is_container_name(path) => self.container_position(),
+                Some(Value::String(s)) if s.is_empty() && self.is_container_name(path) => self.container_position(),
+                found => found.map(Cow::Borrowed),
+            },
             "check" | "require" => walk_map(self.check, path),
             "related" => self.related.and_then(|r| walk(r, path)).map(Cow::Borrowed),
             "item" => self.check.field("item").and_then(|r| walk(r, path)).map(Cow::Borrowed),

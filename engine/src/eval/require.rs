@@ -41,6 +41,7 @@ pub(super) fn evaluate(
         ctx,
         node,
         target: root,
+        target_path: root_path,
         at: node,
         key: key.clone(),
         path: join(root_path, sel_path),
@@ -48,14 +49,14 @@ pub(super) fn evaluate(
         check: &empty,
         related: None,
     };
-    let name = req.name.render(&base);
+    let name = req.name.render_value(&base);
     if name.is_empty() {
         return; // a missing name is the business of the object's own rules (volume-source-invalid, schema)
     }
     let namespace = if is_cluster_scoped(&req.kind) {
         String::new()
     } else {
-        req.namespace.as_ref().map(|t| t.render(&base)).filter(|n| !n.is_empty()).unwrap_or_else(|| {
+        req.namespace.as_ref().map(|t| t.render_value(&base)).filter(|n| !n.is_empty()).unwrap_or_else(|| {
             ctx.resource.object.namespace.clone().unwrap_or_else(|| ctx.config.default_namespace.clone())
         })
     };
@@ -75,6 +76,7 @@ pub(super) fn evaluate(
             ctx,
             node,
             target: root,
+            target_path: root_path,
             at: at_node,
             key: key.clone(),
             path: join(root_path, &full),
@@ -147,6 +149,7 @@ pub(super) fn evaluate(
                     ctx,
                     node,
                     target: root,
+                    target_path: root_path,
                     at: node,
                     key: key.clone(),
                     path: String::new(),
@@ -192,6 +195,7 @@ pub(super) fn evaluate(
                 ctx,
                 node,
                 target: root,
+                target_path: root_path,
                 at: node,
                 key: key.clone(),
                 path: String::new(),
@@ -199,7 +203,7 @@ pub(super) fn evaluate(
                 check: &item_vars,
                 related: None,
             };
-            let k = key_template.render(&kv);
+            let k = key_template.render_value(&kv);
             if k.is_empty() || keys.contains(&k.as_str()) || other_keys.contains(&k.as_str()) {
                 continue;
             }

@@ -14,7 +14,7 @@ pub mod snapshot;
 
 pub use compare::{compare, Actual, Diff, Expected};
 pub use expect::{parse_expectations, parse_sidecar};
-pub use snapshot::{check_snapshot, unified_diff, SnapshotOutcome};
+pub use snapshot::{check_snapshot, unified_diff, unresolved_lines, SnapshotOutcome};
 
 use crate::report::{self, Format, RenderOptions};
 use crate::source::{SourceFile, SourceMap};
@@ -372,8 +372,13 @@ fn run_one(
     let snapshot_path = fixture.snapshot_path();
     let rendered =
         report::render(&report, Format::Human, &RenderOptions { color: false, width: opts.width, context_lines: 1 });
+    // A message, help or label that shows a variable without a value fails the fixture, and is not blessed.
+    let unresolved = unresolved_lines(&rendered);
+    for line in &unresolved {
+        let _ = writeln!(details, "output shows a template variable without a value: {line}");
+    }
     // Never bless the output of a fixture whose findings are wrong.
-    let bless = opts.bless && diff.is_empty();
+    let bless = opts.bless && diff.is_empty() && unresolved.is_empty();
     match check_snapshot(&snapshot_path, &rendered, bless, fixture.is_fail()) {
         Ok(SnapshotOutcome::Absent | SnapshotOutcome::Matched) => {}
         Ok(SnapshotOutcome::Written) => outcome.result.blessed = Some(snapshot_path),

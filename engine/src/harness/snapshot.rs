@@ -17,6 +17,12 @@ pub enum SnapshotOutcome {
     Mismatch(String),
 }
 
+/// The lines of a fixture's rendered output that show a template variable without a value
+/// ([`crate::pack::template::UNRESOLVED`]): such output is never a valid snapshot, blessed or not.
+pub fn unresolved_lines(rendered: &str) -> Vec<&str> {
+    rendered.lines().filter(|l| l.contains(crate::pack::template::UNRESOLVED)).map(str::trim).collect()
+}
+
 /// Compares `actual` with the snapshot at `path`. With `bless`, a different snapshot is rewritten,
 /// and a missing one is created when `create` is set. Line endings are normalised to `\n` before
 /// comparing (a checkout with CRLF line endings still matches).
@@ -228,5 +234,15 @@ mod tests {
         assert_eq!(check_snapshot(&p, "y\n", true, false), Ok(SnapshotOutcome::Written));
         assert_eq!(fs::read_to_string(&p).unwrap(), "y\n");
         fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod unresolved_tests {
+    #[test]
+    fn finds_the_mark_of_a_variable_without_value() {
+        let text = "ok line\n  × ConfigMap x: 25 is read as \u{2047}node.value\n";
+        assert_eq!(super::unresolved_lines(text), vec!["× ConfigMap x: 25 is read as \u{2047}node.value"]);
+        assert!(super::unresolved_lines("nothing here").is_empty());
     }
 }

@@ -217,6 +217,65 @@ predicate_factory!(
     "a list of paths"
 );
 predicate_factory!(path_clean_factory, "pathClean", path_clean_test, Value::is_string, "a path");
+predicate_factory!(
+    image_name_in_factory,
+    "imageNameIn",
+    image_name_in_test,
+    |v| v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+    "a list of image names"
+);
+
+/// `podSpec: SCHEMA`: the object's pod spec (where target `PodSpec` finds it for the object's kind) matches
+/// SCHEMA; an object without a pod spec does not match.
+struct PodSpec {
+    schema: jsonschema::Validator,
+}
+
+impl PodSpec {
+    fn spec(instance: &Value) -> Option<&Value> {
+        let kind = instance.get("kind")?.as_str()?;
+        let path = crate::workload::pod_spec_path(kind)?;
+        crate::pack::template::walk(instance, &path)
+    }
+}
+
+impl<'i> Keyword<'i> for PodSpec {
+    fn validate(&self, instance: &'i Value) -> Result<(), ValidationError<'i>> {
+        if self.is_valid(instance) {
+            Ok(())
+        } else {
+            Err(ValidationError::custom("the object's pod spec does not match the `podSpec` schema"))
+        }
+    }
+    fn is_valid(&self, instance: &'i Value) -> bool {
+        Self::spec(instance).is_some_and(|s| self.schema.is_valid(s))
+    }
+}
+
+fn pod_spec_factory<'a>(
+    _parent: &'a Map<String, Value>,
+    value: &'a Value,
+    _path: Location,
+) -> Result<Box<dyn for<'i> Keyword<'i>>, ValidationError<'a>> {
+    match options().build(value) {
+        Ok(schema) => Ok(Box::new(PodSpec { schema })),
+        Err(e) => Err(ValidationError::schema(format!("`podSpec` takes a JSON Schema: {e}"))),
+    }
+}
+
+/// The name of an image reference: its repository's last path segment, without tag or digest
+/// (`registry.k8s.io/sig-storage/csi-provisioner:v5.0.1` → `csi-provisioner`).
+pub fn image_name(image: &str) -> &str {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    let last = no_digest.rsplit('/').next().unwrap_or(no_digest);
+    last.split(':').next().unwrap_or(last)
+}
+
+fn image_name_in_test(instance: &Value, arg: &Value) -> bool {
+    let Some(image) = instance.as_str() else { return false };
+    let name = image_name(image);
+    arg.as_array().is_some_and(|names| names.iter().any(|n| n.as_str() == Some(name)))
+}
 
 /// Validation options with every kvet format and keyword registered.
 pub fn options() -> ValidationOptions<'static> {
@@ -235,6 +294,8 @@ pub fn options() -> ValidationOptions<'static> {
         .with_keyword("quantityFraction", fraction_factory)
         .with_keyword("pathUnder", path_under_factory)
         .with_keyword("pathClean", path_clean_factory)
+        .with_keyword("podSpec", pod_spec_factory)
+        .with_keyword("imageNameIn", image_name_in_factory)
 }
 
 #[cfg(test)]
@@ -305,5 +366,22 @@ mod tests {
         assert!(p.is_valid(&json!("/etc/kubernetes")));
         assert!(!p.is_valid(&json!("/data")));
         assert!(options().build(&json!({"quantity": {"gt": "x"}})).is_err());
+    }
+
+    #[test]
+    fn pod_spec_and_image_names() {
+        assert_eq!(image_name("registry.k8s.io/sig-storage/csi-provisioner:v5.0.1"), "csi-provisioner");
+        assert_eq!(image_name("livenessprobe@sha256:abc"), "livenessprobe");
+        assert_eq!(image_name("localhost:5000/x/registrar"), "registrar");
+        let v = options()
+            .build(&json!({"podSpec": {"required": ["containers"], "properties": {"containers": {"contains": {
+                "properties": {"image": {"imageNameIn": ["livenessprobe"]}}, "required": ["image"]}}}}}))
+            .expect("compiles");
+        let ds = |image: &str| json!({"kind": "DaemonSet", "spec": {"template": {"spec": {"containers": [{"name": "a", "image": image}]}}}});
+        assert!(v.is_valid(&ds("registry.k8s.io/sig-storage/livenessprobe:v2.13.0")));
+        assert!(!v.is_valid(&ds("nginx")));
+        assert!(v.is_valid(&json!({"kind": "Pod", "spec": {"containers": [{"image": "livenessprobe"}]}})));
+        assert!(!v.is_valid(&json!({"kind": "ConfigMap", "data": {}})));
+        assert!(options().build(&json!({"podSpec": {"type": 3}})).is_err());
     }
 }

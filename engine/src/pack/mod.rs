@@ -375,6 +375,9 @@ impl Loader<'_> {
         } else {
             rule_file.cases.iter().enumerate().map(|(i, c)| (format!("cases[{i}]."), Some(c))).collect()
         };
+        // The check templates whose hits may choose any case of the rule by id (and fill its `{{check.*}}`).
+        let checks: Vec<String> =
+            rule_file.check.iter().chain(rule_file.cases.iter().filter_map(|c| c.check.as_ref())).cloned().collect();
         for (prefix, case) in raw_cases {
             let own = case.map(|c| c.condition());
             let wording_only = own
@@ -389,7 +392,17 @@ impl Loader<'_> {
             let help = case.and_then(|c| c.help.clone()).or_else(|| rule_file.help.clone());
             let label = case.and_then(|c| c.label.clone()).or_else(|| rule_file.label.clone());
             let severity = case.and_then(|c| c.severity).unwrap_or(rule_file.severity);
+            let own_text = [
+                case.is_some_and(|c| c.message.is_some()),
+                case.is_some_and(|c| c.help.is_some()),
+                case.is_some_and(|c| c.label.is_some()),
+            ];
             match compile_case(&cond, message, help, label, &params) {
+                Ok(compiled) if unresolvable(&compiled, &checks, &params).is_some() => {
+                    let (i, field, msg) = unresolvable(&compiled, &checks, &params).unwrap_or_default();
+                    let path = if own_text[i] { format!("{prefix}{field}") } else { field.to_owned() };
+                    errs.push((span_of(&path), msg));
+                }
                 Ok(mut compiled) => {
                     compiled.wording_only = wording_only;
                     compiled.id = case.and_then(|c| c.id.clone());
@@ -451,6 +464,102 @@ fn merge(base: &Condition, case: &Condition) -> Condition {
         require: if has_test { case.require.clone() } else { base.require.clone() },
         at: case.at.clone().or_else(|| base.at.clone()),
     }
+}
+
+/// The first template variable of a compiled case that cannot have a value by construction: (0 message,
+/// 1 help, 2 label; the field; the error). Statically known: the roots, which roots each kind of test sets
+/// (`error` for `assert`, `check` for check templates with the values each declares, `require`/`related`/
+/// `item` for `require`), the parameters, the fields of `object`, and that `raw`, `key`, `path`, `error`,
+/// `targetVersion` and the selected node of a scalar view are scalars.
+fn unresolvable(case: &Case, checks: &[String], params: &Map<String, Value>) -> Option<(usize, &'static str, String)> {
+    const ROOTS: &[&str] = &[
+        "node",
+        "value",
+        "raw",
+        "key",
+        "path",
+        "error",
+        "object",
+        "target",
+        "params",
+        "check",
+        "require",
+        "related",
+        "item",
+        "targetVersion",
+    ];
+    const REQUIRE: &[&str] = &["kind", "name", "namespace", "elsewhere", "key", "keys", "type", "item"];
+    let texts = [("message", Some(&case.message)), ("help", case.help.as_ref()), ("label", case.label.as_ref())];
+    for (i, (field, template)) in texts.into_iter().enumerate() {
+        let Some(template) = template else { continue };
+        for (root, path) in template.vars() {
+            let first = match path.first() {
+                Some(PathElem::Key(k)) => Some(k.as_str()),
+                _ => None,
+            };
+            let shown = |r: &str| {
+                let rest = yaml::path_string(path);
+                let sep = if rest.is_empty() || rest.starts_with('[') { "" } else { "." };
+                format!("`{{{{{r}{sep}{rest}}}}}`")
+            };
+            let problem = if !ROOTS.contains(&root) {
+                Some(format!("unknown template variable {} (known: {})", shown(root), ROOTS.join(", ")))
+            } else {
+                match (root, &case.cond) {
+                    ("raw" | "key" | "path" | "error" | "targetVersion", _) if !path.is_empty() => {
+                        Some(format!("{} has no fields: `{{{{{root}}}}}` is a scalar", shown(root)))
+                    }
+                    ("node", _) if case.view == View::Scalar && !path.is_empty() => Some(format!(
+                        "{}: with `view: scalar` the selected node is a scalar; write `{{{{node}}}}` (its value) or `{{{{raw}}}}` (its source text)",
+                        shown(root)
+                    )),
+                    ("error", c) if !matches!(c, Cond::Assert(_)) => {
+                        Some("`{{error}}` is set only for `assert` rules".to_owned())
+                    }
+                    ("require" | "related" | "item", c) if !matches!(c, Cond::Require(_)) => {
+                        Some(format!("{} is set only for `require:` rules", shown(root)))
+                    }
+                    ("item", Cond::Require(r)) if r.each.is_none() => {
+                        Some(format!("{} is set only for `require:` rules with `each`", shown(root)))
+                    }
+                    ("require", Cond::Require(_)) => match first {
+                        Some(k) if REQUIRE.contains(&k) => None,
+                        _ => Some(format!("{}: `require` has the values {}", shown(root), REQUIRE.join(", "))),
+                    },
+                    ("check", _) if checks.is_empty() => {
+                        Some(format!("{} is set only for rules with a `check:`", shown(root)))
+                    }
+                    ("check", _) => {
+                        let declared: Vec<&str> =
+                            checks.iter().flat_map(|c| crate::eval::checks::vars_of(c)).copied().collect();
+                        match first {
+                            Some(k) if declared.contains(&k) => None,
+                            _ => Some(format!(
+                                "{}: check template `{}` sets {}",
+                                shown(root),
+                                checks.join("`, `"),
+                                if declared.is_empty() { "no values".to_owned() } else { declared.join(", ") }
+                            )),
+                        }
+                    }
+                    ("params", _) => match first {
+                        Some(k) if params.contains_key(k) => None,
+                        _ => Some(format!("{} names no parameter of the rule", shown(root))),
+                    },
+                    ("object", _) => match (first, path.len()) {
+                        (None, 0) => None,
+                        (Some("kind" | "name" | "namespace" | "apiVersion"), 1) => None,
+                        _ => Some(format!("{}: `object` has kind, name, namespace and apiVersion", shown(root))),
+                    },
+                    _ => None,
+                }
+            };
+            if let Some(p) = problem {
+                return Some((i, field, format!("`{field}` uses a template variable that cannot have a value: {p}")));
+            }
+        }
+    }
+    None
 }
 
 /// Replaces strings that are exactly `{{params.x}}` with the parameter's value.

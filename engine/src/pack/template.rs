@@ -22,6 +22,12 @@ enum Part {
     },
 }
 
+/// What a variable without a value and without a `??` fallback renders as: this mark followed by the
+/// variable (`⁇node.value`). The pack's validation rejects every variable that cannot resolve by
+/// construction; the mark makes the rest visible — in output, and to the fixture harness, which fails a
+/// snapshot that contains it — instead of rendering as nothing.
+pub const UNRESOLVED: &str = "\u{2047}";
+
 /// Supplies values for template variables.
 pub trait Vars {
     /// The value of `root` followed by `path`, if any.
@@ -60,22 +66,53 @@ impl Template {
 
     /// The variable roots used (for validation).
     pub fn roots(&self) -> impl Iterator<Item = &str> {
+        self.vars().map(|(root, _)| root)
+    }
+
+    /// The variables used: root and path after it.
+    pub fn vars(&self) -> impl Iterator<Item = (&str, &[PathElem])> {
         self.parts.iter().filter_map(|p| match p {
-            Part::Var { root, .. } => Some(root.as_str()),
+            Part::Var { root, path, .. } => Some((root.as_str(), path.as_slice())),
             Part::Text(_) => None,
         })
     }
 
-    /// Renders with `vars`; missing values render as nothing.
+    /// Renders with `vars`; a null value renders as its fallback or nothing, a missing one as its fallback
+    /// or [`UNRESOLVED`] and the variable's name.
     pub fn render(&self, vars: &dyn Vars) -> String {
+        self.render_with(vars, true)
+    }
+
+    /// Renders a value rather than a text for people (a `require` name, namespace or key): a missing value
+    /// renders as its fallback or nothing (an empty name is not checked).
+    pub fn render_value(&self, vars: &dyn Vars) -> String {
+        self.render_with(vars, false)
+    }
+
+    fn render_with(&self, vars: &dyn Vars, mark: bool) -> String {
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
-                Part::Var { root, path, fallback } => match vars.lookup(root, path).as_deref() {
-                    Some(Value::String(s)) => out.push_str(s),
-                    None | Some(Value::Null) => out.push_str(fallback.as_deref().unwrap_or("")),
-                    Some(other) => out.push_str(&other.to_string()),
+                Part::Var { root, path, fallback } => match (vars.lookup(root, path).as_deref(), fallback) {
+                    (Some(Value::String(s)), _) => out.push_str(s),
+                    (None | Some(Value::Null), Some(f)) => out.push_str(f),
+                    (Some(Value::Null), None) => {}
+                    (None, None) if !mark => {}
+                    (None, None) => {
+                        out.push_str(UNRESOLVED);
+                        out.push_str(root);
+                        for elem in path {
+                            match elem {
+                                PathElem::Key(k) => {
+                                    out.push('.');
+                                    out.push_str(k);
+                                }
+                                PathElem::Index(i) => out.push_str(&format!("[{i}]")),
+                            }
+                        }
+                    }
+                    (Some(other), _) => out.push_str(&other.to_string()),
                 },
             }
         }
@@ -112,7 +149,7 @@ mod tests {
     fn renders_values() {
         let t = Template::parse("volume `{{node.name}}` at {{ node.hostPath.path }} ({{node.n}}){{missing}}").unwrap();
         let out = t.render(&V(json!({"node": {"name": "v", "hostPath": {"path": "/etc"}, "n": 3}})));
-        assert_eq!(out, "volume `v` at /etc (3)");
+        assert_eq!(out, "volume `v` at /etc (3)\u{2047}missing");
         assert!(Template::parse("{{oops").is_err());
     }
 
@@ -122,5 +159,7 @@ mod tests {
         assert_eq!(t.render(&V(json!({"related": {}}))), "clusterIP: unset, an IP is allocated");
         assert_eq!(t.render(&V(json!({"related": {"ip": null}}))), "clusterIP: unset, an IP is allocated");
         assert_eq!(t.render(&V(json!({"related": {"ip": "10.0.0.1"}}))), "clusterIP: 10.0.0.1");
+        let t = Template::parse("[{{ related.ip }}] [{{ related.x[1] }}]").unwrap();
+        assert_eq!(t.render(&V(json!({"related": {"ip": null}}))), "[] [\u{2047}related.x[1]]");
     }
 }

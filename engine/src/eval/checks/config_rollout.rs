@@ -146,7 +146,7 @@ fn references(spec: &Value, index: &Index<'_>, namespace: &str) -> Vec<Reference
         let Some(containers) = containers.as_array() else { continue };
         for (ci, c) in containers.iter().enumerate() {
             let Some(fields) = c.as_object() else { continue };
-            let cname = c.field("name").and_then(Value::as_str).unwrap_or("").to_owned();
+            let cname = crate::workload::container_name(c, ci);
             let base = [key(list), PathElem::Index(ci)];
             let mut push = |kind: &'static str, name: &str, rel: &[PathElem], via: &'static str| {
                 if name.is_empty() || crate::index::is_unrendered_name(name) {

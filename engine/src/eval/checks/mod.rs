@@ -111,6 +111,49 @@ pub static TEMPLATES: &[(&str, CheckFn)] = &[
     ("env-from-names", env_from_names::check),
 ];
 
+/// The `{{check.*}}` values each template may set, by template name: rule templates are validated against
+/// it when the pack loads (a variable no hit can set is an error at the rule's line), and debug builds check
+/// that every hit sets only declared values.
+pub static VARS: &[(&str, &[&str])] = &[
+    ("yaml", &["message", "help"]),
+    ("identity", &["message", "help"]),
+    ("removed-api", &["apiVersion", "kind", "removedIn", "replacement", "notes"]),
+    ("volume-refs", &["container", "volume", "field", "type"]),
+    ("config-data", &["kind", "key", "map", "bytes", "limit", "type", "error"]),
+    ("env-names", &["mode", "name", "version"]),
+    ("mount-paths", &["container", "field", "otherField", "otherPath", "otherVolume", "path", "volume"]),
+    ("resource-field-refs", &["containerName", "containers", "resource", "where"]),
+    ("volume-mounts", &["container", "mountPath", "ref", "source", "subPath", "type", "volume"]),
+    ("volume-names", &["first", "index", "name"]),
+    ("volume-types", &["deprecatedIn", "name", "note", "removedIn", "subject", "type"]),
+    ("claim-template-use", &["name", "volumeType"]),
+    ("label-syntax", &["key", "value", "reason", "field", "operator"]),
+    ("progress-deadline", &["deadline", "deadlineSource", "minReady"]),
+    ("selector-match", &["labels", "requirement"]),
+    ("service-selects-template", &["labels", "selector", "service"]),
+    ("service-account-pull-secrets", &["elsewhere", "namespace", "secret", "serviceAccount", "type"]),
+    ("schema", &["help", "message"]),
+    ("claim-binding", &["criterion", "detail", "more", "name", "namespace", "reason", "takenBy", "volume"]),
+    ("claim-refs", &["claim", "hint", "namespace", "volume"]),
+    ("claim-multi-pod", &["volume", "claim", "modes", "mode", "pods"]),
+    ("claim-shared-sts", &["volume", "claim", "modes", "mode", "replicas"]),
+    ("claim-rollout", &["volume", "claim", "modes", "mode", "maxSurge"]),
+    ("claim-prebind", &["claim", "name", "namespace", "other", "reason", "volume"]),
+    ("claim-class-unset", &["name", "namespace", "volume"]),
+    ("class-defaults", &["a", "b"]),
+    ("volume-modes", &["claim", "container", "field", "mode", "type", "volume", "what"]),
+    ("pv-reclaim", &["claim"]),
+    ("sts-retention", &["fate"]),
+    ("config-rollout", &["container", "kind", "name", "ref", "refKind", "refName", "via"]),
+    ("subpath-target", &["container", "file", "mountPath", "source", "subPath", "suggestion", "volume"]),
+    ("env-from-names", &["key", "kind", "mode", "name", "prefix", "ref", "version"]),
+];
+
+/// The `{{check.*}}` values template `name` may set.
+pub fn vars_of(name: &str) -> &'static [&'static str] {
+    VARS.iter().find(|(n, _)| *n == name).map_or(&[], |(_, v)| v)
+}
+
 /// Work a template does once per run before evaluation, spread over the threads (compiling what its checks
 /// will read), so that evaluation threads never wait on each other inside a lazily initialised cache.
 pub type PrepareFn = fn(&Index<'_>, &Config);
@@ -207,7 +250,7 @@ fn volume_refs(params: &Map<String, Value>, object: &Value, pod_spec: Located<'_
     for list in crate::workload::CONTAINER_LISTS {
         let Some(containers) = spec.get(*list).and_then(Value::as_array) else { continue };
         for (ci, c) in containers.iter().enumerate() {
-            let cname = c.field("name").and_then(Value::as_str).unwrap_or("");
+            let cname = &crate::workload::container_name(c, ci);
             for field in ["volumeMounts", "volumeDevices"] {
                 let Some(mounts) = c.get(field).and_then(Value::as_array) else { continue };
                 for (mi, m) in mounts.iter().enumerate() {
@@ -259,4 +302,15 @@ fn volume_refs(params: &Map<String, Value>, object: &Value, pod_spec: Located<'_
         }
     }
     hits
+}
+
+#[cfg(test)]
+mod vars_tests {
+    #[test]
+    fn every_template_declares_its_values() {
+        for (name, _) in super::TEMPLATES {
+            assert!(super::VARS.iter().any(|(n, _)| n == name), "template {name} has no entry in VARS");
+        }
+        assert_eq!(super::VARS.len(), super::TEMPLATES.len());
+    }
 }

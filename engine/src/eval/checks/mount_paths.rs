@@ -42,7 +42,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
                     },
                 };
                 let mut vars = Map::new();
-                vars.insert("container".into(), json!(c.field("name").and_then(Value::as_str).unwrap_or("")));
+                vars.insert("container".into(), json!(crate::workload::container_name(c, ci)));
                 vars.insert("path".into(), json!(m.path));
                 vars.insert("volume".into(), json!(m.volume));
                 vars.insert("field".into(), json!(m.field));

@@ -27,7 +27,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     let mut refs: Vec<(Vec<PathElem>, &Value, String)> = Vec::new();
     for list in crate::workload::CONTAINER_LISTS {
         for (ci, c) in spec.get(*list).and_then(Value::as_array).into_iter().flatten().enumerate() {
-            let cname = c.field("name").and_then(Value::as_str).unwrap_or("");
+            let cname = &crate::workload::container_name(c, ci);
             for (ei, e) in c.field("env").and_then(Value::as_array).into_iter().flatten().enumerate() {
                 if let Some(r) = e.pointer_at("/valueFrom/resourceFieldRef") {
                     let ename = e.field("name").and_then(Value::as_str).unwrap_or("");

@@ -192,7 +192,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
                     Evidence::Shape => (format!("a file name (from {reference})"), None),
                 };
                 let mut vars = Map::new();
-                vars.insert("container".into(), json!(c.field("name").and_then(Value::as_str).unwrap_or("")));
+                vars.insert("container".into(), json!(crate::workload::container_name(c, ci)));
                 vars.insert("volume".into(), json!(vname));
                 vars.insert("subPath".into(), json!(sub_path));
                 vars.insert("mountPath".into(), json!(mount_path));

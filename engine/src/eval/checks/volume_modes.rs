@@ -83,7 +83,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     for list in crate::workload::CONTAINER_LISTS {
         let Some(containers) = spec.get(*list).and_then(Value::as_array) else { continue };
         for (ci, c) in containers.iter().enumerate() {
-            let cname = c.field("name").and_then(Value::as_str).unwrap_or("");
+            let cname = &crate::workload::container_name(c, ci);
             let entries = |field: &str| -> Vec<(usize, &str, &str)> {
                 let path_key = if field == "volumeDevices" { "devicePath" } else { "mountPath" };
                 c.get(field)

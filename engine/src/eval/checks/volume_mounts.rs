@@ -1,7 +1,8 @@
 //! `volume-mounts`: container mounts of pod volumes of given types that match a schema.
 //!
 //! Params: `types` (volume source keys, e.g. `[hostPath]`), `mount` (a JSON Schema the `volumeMounts[*]`
-//! entry must match to be reported; default: every mount), `at` (keys of the mount to point at, the first
+//! entry must match to be reported; default: every mount), `volume` and `container` (JSON Schemas the pod
+//! volume and the container must match; default: any), `at` (keys of the mount to point at, the first
 //! present one wins; default: the mount itself). Values for the templates: `check.container`,
 //! `check.volume`, `check.type`, `check.mountPath`, `check.subPath`, `check.source` (the hostPath path, the
 //! ConfigMap or Secret name) and `check.ref` (what the volume shows, e.g. `ConfigMap app-config`).
@@ -16,9 +17,9 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 static SCHEMAS: LazyLock<Mutex<HashMap<String, Option<Arc<Validator>>>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
-/// The compiled `mount` schema (compiled once per distinct schema text).
-fn schema(params: &Map<String, Value>) -> Option<Arc<Validator>> {
-    let raw = params.field("mount")?;
+/// The compiled schema of parameter `name` (compiled once per distinct schema text).
+fn schema(params: &Map<String, Value>, name: &str) -> Option<Arc<Validator>> {
+    let raw = params.field(name)?;
     let key = raw.to_string();
     let mut cache = SCHEMAS.lock().unwrap_or_else(|e| e.into_inner());
     cache.entry(key).or_insert_with(|| crate::pack::keywords::options().build(raw).ok().map(Arc::new)).clone()
@@ -69,7 +70,10 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     // Compiled (looked up in the shared cache) only when some mount reaches a volume of the types.
-    let mut filter: Option<Option<Arc<Validator>>> = None;
+    let mut filters: [Option<Option<Arc<Validator>>>; 3] = [None, None, None];
+    let mut rejects = |i: usize, name: &str, instance: &Value| {
+        filters[i].get_or_insert_with(|| schema(input.params, name)).as_ref().is_some_and(|f| !f.is_valid(instance))
+    };
     let Some(volumes) = spec.field("volumes").and_then(Value::as_array) else { return Vec::new() };
     let mut hits = Vec::new();
     for list in crate::workload::CONTAINER_LISTS {
@@ -88,13 +92,13 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
                 else {
                     continue;
                 };
-                if filter.get_or_insert_with(|| schema(input.params)).as_ref().is_some_and(|f| !f.is_valid(m)) {
+                if rejects(0, "mount", m) || rejects(1, "volume", volume) || rejects(2, "container", c) {
                     continue;
                 }
                 let (source_value, reference) = describe(vtype, source);
                 let sub_path = m.field("subPath").or_else(|| m.field("subPathExpr")).cloned().unwrap_or(Value::Null);
                 let mut vars = Map::new();
-                vars.insert("container".into(), json!(c.field("name").and_then(Value::as_str).unwrap_or("")));
+                vars.insert("container".into(), json!(crate::workload::container_name(c, ci)));
                 vars.insert("volume".into(), json!(vname));
                 vars.insert("type".into(), json!(vtype));
                 vars.insert("mountPath".into(), m.field("mountPath").cloned().unwrap_or(Value::Null));
