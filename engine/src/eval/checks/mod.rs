@@ -133,7 +133,10 @@ pub static VARS: &[(&str, &[&str])] = &[
     ("service-selects-template", &["labels", "selector", "service"]),
     ("service-account-pull-secrets", &["elsewhere", "namespace", "secret", "serviceAccount", "type"]),
     ("schema", &["help", "message"]),
-    ("claim-binding", &["criterion", "detail", "more", "name", "namespace", "reason", "takenBy", "volume"]),
+    (
+        "claim-binding",
+        &["alsoReplicas", "criterion", "detail", "more", "name", "namespace", "reason", "takenBy", "volume"],
+    ),
     ("claim-refs", &["claim", "hint", "namespace", "volume"]),
     ("claim-multi-pod", &["volume", "claim", "modes", "mode", "pods"]),
     ("claim-shared-sts", &["volume", "claim", "modes", "mode", "replicas"]),
@@ -142,10 +145,11 @@ pub static VARS: &[(&str, &[&str])] = &[
     ("claim-class-unset", &["name", "namespace", "volume"]),
     ("class-defaults", &["a", "b"]),
     ("volume-modes", &["claim", "container", "field", "mode", "type", "volume", "what"]),
-    ("pv-reclaim", &["claim"]),
+    ("pv-reclaim", &["claim", "driver", "provisioner"]),
     ("sts-retention", &["fate"]),
     ("config-rollout", &["container", "kind", "name", "ref", "refKind", "refName", "via"]),
     ("subpath-target", &["container", "file", "mountPath", "source", "subPath", "suggestion", "volume"]),
+    ("storage-class", &["name", "platforms"]),
     ("env-from-names", &["key", "kind", "mode", "name", "prefix", "ref", "version"]),
 ];
 
