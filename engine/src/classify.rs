@@ -27,6 +27,12 @@ pub enum Class {
         /// The part, for the message (`Chart.yaml`, `values file`, `template`, …).
         part: &'static str,
     },
+    /// A patch that a kustomization among the inputs applies (`patches[].path`, `patchesStrategicMerge`,
+    /// `patchesJson6902[].path`): a partial object, meaningful only in the rendered output.
+    Patch {
+        /// The kustomization's file name.
+        kustomization: String,
+    },
     /// Not Kubernetes objects: the reason, for the message ("a GitHub Actions workflow", "no document has
     /// apiVersion or kind", …).
     Other(String),
@@ -44,9 +50,54 @@ impl Class {
             Class::Objects => None,
             Class::Kustomization => Some("a kustomization: its resources are checked as files of their own".into()),
             Class::Chart { chart, part } => Some(format!("{part} of the Helm chart {chart}")),
+            Class::Patch { kustomization } => {
+                Some(format!("a patch that {kustomization} applies: a partial object, not applied on its own"))
+            }
             Class::Other(why) => Some(why.clone()),
         }
     }
+}
+
+/// The files the kustomizations among the inputs apply as patches, by normalized path → the kustomization.
+/// `kustomizations` are the file names and documents of the files classified [`Class::Kustomization`].
+pub fn kustomize_patches<'a>(
+    kustomizations: impl IntoIterator<Item = (&'a str, &'a [Document])>,
+) -> HashMap<PathBuf, String> {
+    let mut out = HashMap::new();
+    for (name, documents) in kustomizations {
+        let dir = Path::new(name).parent().unwrap_or(Path::new(""));
+        for doc in documents {
+            let mut paths: Vec<&str> = Vec::new();
+            for field in ["patches", "patchesJson6902"] {
+                let items = doc.value.get(field).and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+                paths.extend(items.iter().filter_map(|p| p.get("path").and_then(Value::as_str)));
+            }
+            let strategic = doc.value.get("patchesStrategicMerge").and_then(Value::as_array);
+            // An entry is a path, or an inline patch (YAML text: a mapping).
+            let is_path = |p: &&str| !p.contains('\n') && !p.contains(": ");
+            paths.extend(strategic.map_or(&[][..], Vec::as_slice).iter().filter_map(Value::as_str).filter(is_path));
+            for p in paths {
+                out.entry(normalize(&dir.join(p))).or_insert_with(|| name.to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// `a/./b/../c` → `a/c`, lexically (leading `..` kept): the same file spelled two ways gets one key.
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out.iter().collect()
 }
 
 /// The Helm charts above the input files, found once per directory: for each directory, the nearest ancestor
@@ -379,6 +430,23 @@ mod tests {
             assert!(!class.is_objects(), "{name}: {class:?}");
             assert!(class.reason().is_some());
         }
+    }
+
+    #[test]
+    fn kustomize_patches_are_found_relative_to_their_kustomization() {
+        let text = "resources: [../../base]\npatches:\n  - path: deployment.yaml\n  - patch: |-\n      - op: remove\n\
+                    patchesStrategicMerge:\n  - ./sub/../svc.yaml\n  - |-\n    apiVersion: v1\n\
+                    patchesJson6902:\n  - path: ../json.yaml\n";
+        let file = SourceFile::new("repo/overlays/prod/kustomization.yaml", text);
+        let loaded = crate::yaml::load(&file);
+        let patches = kustomize_patches([(file.name.as_str(), loaded.documents.as_slice())]);
+        let mut got: Vec<String> = patches.keys().map(|p| p.display().to_string()).collect();
+        got.sort();
+        assert_eq!(
+            got,
+            ["repo/overlays/json.yaml", "repo/overlays/prod/deployment.yaml", "repo/overlays/prod/svc.yaml"]
+        );
+        assert_eq!(normalize(Path::new("../a/./b/../c.yaml")), PathBuf::from("../a/c.yaml"));
     }
 
     #[test]

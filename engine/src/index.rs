@@ -49,10 +49,12 @@ pub enum Origin<'a> {
         file: FileId,
         /// The node that names the created object.
         spans: &'a SpanNode,
-        /// Index of the producing object's entry.
-        owner: usize,
+        /// Index of the producing object's entry (none for a kustomization's generators).
+        owner: Option<usize>,
         /// Who creates it.
         by: &'static str,
+        /// Whether its name carries a hash of its content (kustomize generators).
+        content_hash: bool,
     },
 }
 
@@ -96,6 +98,12 @@ impl<'a> Entry<'a> {
             }
             Origin::Cluster => None,
         }
+    }
+
+    /// Whether the object's real name carries a hash of its content (a kustomize generator's output), so a
+    /// change to it creates a new object and rolls out the workloads that refer to it.
+    pub fn has_content_hash(&self) -> bool {
+        matches!(self.origin, Origin::Produced { content_hash: true, .. })
     }
 
     /// Whether the object is a claim synthesized from a StatefulSet template.
@@ -196,7 +204,13 @@ impl<'a> Index<'a> {
                         namespace,
                         name: Cow::Borrowed(p.name),
                         value: &UNKNOWN_CONTENT,
-                        origin: Origin::Produced { file: r.file, spans: p.at.spans, owner, by: p.by },
+                        origin: Origin::Produced {
+                            file: r.file,
+                            spans: p.at.spans,
+                            owner: Some(owner),
+                            by: p.by,
+                            content_hash: p.content_hash,
+                        },
                         content_known: false,
                     });
                 }
@@ -225,6 +239,20 @@ impl<'a> Index<'a> {
             });
         }
         index
+    }
+
+    /// Adds an object that something outside the object streams creates — the ConfigMaps and Secrets of a
+    /// kustomization's generators — in `namespace` (its content is unknown).
+    pub fn add_produced(&mut self, file: FileId, namespace: &'a str, p: crate::produced::Produced<'a>) {
+        let namespace = if is_cluster_scoped(p.kind) { "" } else { namespace };
+        self.push(Entry {
+            kind: p.kind,
+            namespace,
+            name: Cow::Borrowed(p.name),
+            value: &UNKNOWN_CONTENT,
+            origin: Origin::Produced { file, spans: p.at.spans, owner: None, by: p.by, content_hash: p.content_hash },
+            content_known: false,
+        });
     }
 
     fn push(&mut self, entry: Entry<'a>) -> usize {

@@ -21,6 +21,9 @@ pub struct Produced<'a> {
     pub at: Located<'a>,
     /// Who creates it, for messages ("cert-manager (Certificate.spec.secretName)").
     pub by: &'static str,
+    /// Whether the created name carries a hash of the content (kustomize generators, unless
+    /// `disableNameSuffixHash`): a change creates a new object, and the workloads referring to it roll out.
+    pub content_hash: bool,
 }
 
 /// Custom resources whose controller writes a Secret, by API group and kind: the JSON paths that name the
@@ -60,6 +63,17 @@ const SECRET_WRITERS: &[(&str, &str, &[&[&str]], &str)] = &[
     ("onepassword.com", "OnePasswordItem", &[&["metadata", "name"]], "the 1Password operator (OnePasswordItem)"),
 ];
 
+/// Custom resources whose operator creates objects of fixed names in the resource's namespace.
+/// (kind, name) of an object an operator creates.
+type Created = (&'static str, &'static str);
+
+const FIXED_WRITERS: &[(&str, &str, &[Created], &str)] = &[(
+    "ceph.rook.io",
+    "CephCluster",
+    &[("Secret", "rook-ceph-mon"), ("ConfigMap", "rook-ceph-mon-endpoints")],
+    "the Rook operator (CephCluster)",
+)];
+
 /// Service annotations that make OpenShift's service CA write a serving certificate Secret of that name.
 const SERVING_CERT_ANNOTATIONS: &[&str] =
     &["service.beta.openshift.io/serving-cert-secret-name", "service.alpha.openshift.io/serving-cert-secret-name"];
@@ -83,7 +97,21 @@ pub fn produced<'a>(api_version: &str, kind: &str, object: Located<'a>) -> Vec<P
     for (g, k, paths, by) in SECRET_WRITERS {
         if *g == group && *k == kind {
             if let Some(at) = paths.iter().filter_map(|p| object.get(&keys(p))).find(|n| non_empty(*n).is_some()) {
-                out.push(Produced { kind: "Secret", name: non_empty(at).unwrap_or_default(), at, by });
+                out.push(Produced {
+                    kind: "Secret",
+                    name: non_empty(at).unwrap_or_default(),
+                    at,
+                    by,
+                    content_hash: false,
+                });
+            }
+            return out;
+        }
+    }
+    for (g, k, objects, by) in FIXED_WRITERS {
+        if *g == group && *k == kind {
+            for (kind, name) in *objects {
+                out.push(Produced { kind, name, at: object, by, content_hash: false });
             }
             return out;
         }
@@ -94,7 +122,13 @@ pub fn produced<'a>(api_version: &str, kind: &str, object: Located<'a>) -> Vec<P
                 [PathElem::Key("metadata".into()), PathElem::Key("annotations".into()), PathElem::Key((*a).into())];
             if let Some(at) = object.get(&path).filter(|n| non_empty(*n).is_some()) {
                 let by = "OpenShift's service CA (serving-cert-secret-name annotation)";
-                out.push(Produced { kind: "Secret", name: non_empty(at).unwrap_or_default(), at, by });
+                out.push(Produced {
+                    kind: "Secret",
+                    name: non_empty(at).unwrap_or_default(),
+                    at,
+                    by,
+                    content_hash: false,
+                });
             }
         }
         return out;
@@ -118,9 +152,39 @@ pub fn produced<'a>(api_version: &str, kind: &str, object: Located<'a>) -> Vec<P
                     let Some((j, name)) = name.filter(|(_, n)| !n.is_empty() && !n.contains("$(")) else { continue };
                     let Some(at) = args.child(&PathElem::Index(j)) else { continue };
                     let by = "a certificate Job (container argument --secret-name)";
-                    out.push(Produced { kind: "Secret", name, at, by });
+                    out.push(Produced { kind: "Secret", name, at, by, content_hash: false });
                 }
             }
+        }
+    }
+    out
+}
+
+/// The ConfigMaps and Secrets a kustomization's `configMapGenerator` and `secretGenerator` create (by the
+/// generator's name: kustomize rewrites the references to the generated, hash-suffixed name), with the
+/// namespace each is created in when the generator says (else the kustomization's `namespace`, else `None`).
+pub fn kustomize_generated<'a>(kustomization: Located<'a>) -> Vec<(Option<&'a str>, Produced<'a>)> {
+    let own_namespace = kustomization.value.get("namespace").and_then(Value::as_str).filter(|n| !n.is_empty());
+    let no_hash = |options: Option<&Value>| {
+        options.and_then(|o| o.get("disableNameSuffixHash")).and_then(Value::as_bool).unwrap_or(false)
+    };
+    let hash_by_default = !no_hash(kustomization.value.get("generatorOptions"));
+    let mut out = Vec::new();
+    for (field, kind) in [("configMapGenerator", "ConfigMap"), ("secretGenerator", "Secret")] {
+        let Some(list) = kustomization.child(&PathElem::Key(field.into())) else { continue };
+        let Value::Array(items) = list.value else { continue };
+        for i in 0..items.len() {
+            let Some(item) = list.child(&PathElem::Index(i)) else { continue };
+            let Some(at) = item.child(&PathElem::Key("name".into())) else { continue };
+            let Some(name) = non_empty(at) else { continue };
+            let namespace =
+                item.value.get("namespace").and_then(Value::as_str).filter(|n| !n.is_empty()).or(own_namespace);
+            let by = if kind == "Secret" { "a kustomize secretGenerator" } else { "a kustomize configMapGenerator" };
+            let content_hash = match item.value.get("options").and_then(|o| o.get("disableNameSuffixHash")) {
+                Some(v) => v.as_bool() != Some(true),
+                None => hash_by_default,
+            };
+            out.push((namespace, Produced { kind, name, at, by, content_hash }));
         }
     }
     out
@@ -156,7 +220,29 @@ mod tests {
                    containers:\n        - name: create\n          args: [create, --secret-name=x-admission, \
                    --namespace=$(POD_NAMESPACE)]\n        - name: other\n          args: [--secret-name, other-tls]\n";
         assert_eq!(names(job), ["Secret x-admission", "Secret other-tls"]);
+        let rook = "apiVersion: ceph.rook.io/v1\nkind: CephCluster\nmetadata: {name: rook-ceph}\nspec: {}\n";
+        assert_eq!(names(rook), ["Secret rook-ceph-mon", "ConfigMap rook-ceph-mon-endpoints"]);
         let plain = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n";
         assert!(names(plain).is_empty());
+    }
+
+    #[test]
+    fn kustomize_generators_create_config() {
+        let text = "namespace: shop\nconfigMapGenerator:\n  - name: settings\n    files: [a.env]\n\
+                    secretGenerator:\n  - name: creds\n    namespace: other\n    literals: [a=b]\n  - files: [x]\n";
+        let file = SourceFile::new("kustomization.yaml", text);
+        let loaded = crate::yaml::load(&file);
+        let got: Vec<String> = kustomize_generated(loaded.documents[0].root())
+            .iter()
+            .map(|(ns, p)| format!("{} {}/{}", p.kind, ns.unwrap_or("-"), p.name))
+            .collect();
+        assert_eq!(got, ["ConfigMap shop/settings", "Secret other/creds"]);
+        let off = "generatorOptions: {disableNameSuffixHash: true}\nconfigMapGenerator:\n  - name: a\n  \
+                   - name: b\n    options: {disableNameSuffixHash: false}\n";
+        let file = SourceFile::new("kustomization.yaml", off);
+        let loaded = crate::yaml::load(&file);
+        let hashed: Vec<bool> =
+            kustomize_generated(loaded.documents[0].root()).iter().map(|(_, p)| p.content_hash).collect();
+        assert_eq!(hashed, [false, true]);
     }
 }

@@ -36,7 +36,7 @@ struct LoadedFile {
 fn load_all(sources: &SourceMap, config: &Config) -> Vec<LoadedFile> {
     let files: Vec<(FileId, &SourceFile)> = sources.iter().collect();
     let charts = Charts::find(files.iter().map(|(_, f)| f.name.as_str()));
-    files
+    let mut loaded: Vec<LoadedFile> = files
         .par_iter()
         .map(|(id, file)| {
             let mut loaded = yaml::load(file);
@@ -57,18 +57,9 @@ fn load_all(sources: &SourceMap, config: &Config) -> Vec<LoadedFile> {
             }
             let class = classify::classify(file, &loaded, &charts);
             let mut resources = Vec::new();
-            if let Some(reason) = class.reason() {
+            if !class.is_objects() {
                 // Not Kubernetes objects: nothing of it is linted; one opt-in info says why.
-                let end = file.line_end(1);
-                loaded.problems = vec![Problem {
-                    rule: "not-a-manifest",
-                    severity: Severity::Info,
-                    span: Span::new(0, end),
-                    message: format!("{} is not a Kubernetes manifest ({reason}); skipped", file.name),
-                    help: Some(skip_help(&class).into()),
-                    related: Vec::new(),
-                    path: String::new(),
-                }];
+                loaded.problems = vec![skipped(file, &class)];
                 return LoadedFile { documents: loaded.documents, problems: loaded.problems, resources, class };
             }
             for (i, doc) in loaded.documents.iter().enumerate() {
@@ -76,13 +67,50 @@ fn load_all(sources: &SourceMap, config: &Config) -> Vec<LoadedFile> {
             }
             LoadedFile { documents: loaded.documents, problems: loaded.problems, resources, class }
         })
-        .collect()
+        .collect();
+    // The patches a kustomization among the inputs applies are partial objects: skipped as such (their syntax
+    // errors stay findings: kustomize fails on them too).
+    let patches = classify::kustomize_patches(
+        loaded
+            .iter()
+            .zip(&files)
+            .filter(|(lf, _)| matches!(lf.class, Class::Kustomization))
+            .map(|(lf, (_, f))| (f.name.as_str(), lf.documents.as_slice())),
+    );
+    if !patches.is_empty() {
+        for (lf, (_, file)) in loaded.iter_mut().zip(&files) {
+            if !lf.class.is_objects() || lf.problems.iter().any(|p| p.rule == "yaml-syntax") {
+                continue;
+            }
+            if let Some(k) = patches.get(&classify::normalize(std::path::Path::new(&file.name))) {
+                lf.class = Class::Patch { kustomization: k.clone() };
+                lf.resources.clear();
+                lf.problems = vec![skipped(file, &lf.class)];
+            }
+        }
+    }
+    loaded
+}
+
+/// The opt-in `not-a-manifest` info of a file that is not linted as objects.
+fn skipped(file: &SourceFile, class: &Class) -> Problem {
+    let reason = class.reason().unwrap_or_default();
+    Problem {
+        rule: "not-a-manifest",
+        severity: Severity::Info,
+        span: Span::new(0, file.line_end(1)),
+        message: format!("{} is not a Kubernetes manifest ({reason}); skipped", file.name),
+        help: Some(skip_help(class).into()),
+        related: Vec::new(),
+        path: String::new(),
+    }
 }
 
 /// The help line of a skipped file's `not-a-manifest` finding.
 fn skip_help(class: &Class) -> &'static str {
     match class {
         Class::Kustomization => "Check the resources it lists; kvet does not render kustomizations yet.",
+        Class::Patch { .. } => "Check the rendered kustomization: `kubectl kustomize DIR | kvet check -`.",
         Class::Chart { .. } => "Render the chart (`helm template CHART | kvet check -`) to check what it produces.",
         _ => "kvet checks Kubernetes objects only; exclude the file in .kvet.yaml to silence this.",
     }
@@ -241,6 +269,16 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         || document_findings(pack, &sources, &loaded, config),
         || Index::build(&sources, loaded.iter().map(|lf| (lf.documents.as_slice(), lf.resources.as_slice())), config),
     );
+    // What kustomizations generate (ConfigMaps, Secrets) exists for reference rules, as kustomize creates it.
+    for (fi, lf) in loaded.iter().enumerate() {
+        if matches!(lf.class, Class::Kustomization) {
+            for doc in &lf.documents {
+                for (namespace, p) in crate::produced::kustomize_generated(doc.root()) {
+                    index.add_produced(FileId(fi as u32), namespace.unwrap_or(&config.default_namespace), p);
+                }
+            }
+        }
+    }
     timer.phase("index");
 
     // Rules × objects, in parallel.
