@@ -27,11 +27,13 @@ pub enum Class {
         /// The part, for the message (`Chart.yaml`, `values file`, `template`, …).
         part: &'static str,
     },
-    /// A patch that a kustomization among the inputs applies (`patches[].path`, `patchesStrategicMerge`,
-    /// `patchesJson6902[].path`): a partial object, meaningful only in the rendered output.
+    /// A file that a kustomization among the inputs consumes: a patch (a partial object, meaningful only in the
+    /// rendered output) or a generator's input (data).
     Patch {
         /// The kustomization's file name.
         kustomization: String,
+        /// How it uses the file.
+        how: Consumed,
     },
     /// Not Kubernetes objects: the reason, for the message ("a GitHub Actions workflow", "no document has
     /// apiVersion or kind", …).
@@ -50,19 +52,35 @@ impl Class {
             Class::Objects => None,
             Class::Kustomization => Some("a kustomization: its resources are checked as files of their own".into()),
             Class::Chart { chart, part } => Some(format!("{part} of the Helm chart {chart}")),
-            Class::Patch { kustomization } => {
+            Class::Patch { kustomization, how: Consumed::Patch } => {
                 Some(format!("a patch that {kustomization} applies: a partial object, not applied on its own"))
+            }
+            Class::Patch { kustomization, how: Consumed::GeneratorInput { generated } } => {
+                Some(format!("data that {kustomization} puts into the generated {generated}, not an object to apply"))
             }
             Class::Other(why) => Some(why.clone()),
         }
     }
 }
 
-/// The files the kustomizations among the inputs apply as patches, by normalized path → the kustomization.
-/// `kustomizations` are the file names and documents of the files classified [`Class::Kustomization`].
+/// How a kustomization uses a file it names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Consumed {
+    /// A patch (`patches[].path`, `patchesStrategicMerge`, `patchesJson6902[].path`).
+    Patch,
+    /// An input of a `configMapGenerator`/`secretGenerator` (`files`, `envs`): data of the generated object.
+    GeneratorInput {
+        /// The generator's name.
+        generated: String,
+    },
+}
+
+/// The files the kustomizations among the inputs consume other than as resources — patches and generator
+/// inputs — by normalized path → (the kustomization, how). `kustomizations` are the file names and documents
+/// of the files classified [`Class::Kustomization`].
 pub fn kustomize_patches<'a>(
     kustomizations: impl IntoIterator<Item = (&'a str, &'a [Document])>,
-) -> HashMap<PathBuf, String> {
+) -> HashMap<PathBuf, (String, Consumed)> {
     let mut out = HashMap::new();
     for (name, documents) in kustomizations {
         let dir = Path::new(name).parent().unwrap_or(Path::new(""));
@@ -77,7 +95,22 @@ pub fn kustomize_patches<'a>(
             let is_path = |p: &&str| !p.contains('\n') && !p.contains(": ");
             paths.extend(strategic.map_or(&[][..], Vec::as_slice).iter().filter_map(Value::as_str).filter(is_path));
             for p in paths {
-                out.entry(normalize(&dir.join(p))).or_insert_with(|| name.to_owned());
+                out.entry(normalize(&dir.join(p))).or_insert_with(|| (name.to_owned(), Consumed::Patch));
+            }
+            // Generator inputs are data: `files: [path]` or `[key=path]`, `envs: [path]`.
+            for field in ["configMapGenerator", "secretGenerator"] {
+                let generators = doc.value.get(field).and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+                for g in generators {
+                    let generated = g.get("name").and_then(Value::as_str).unwrap_or_default();
+                    for list in ["files", "envs"] {
+                        let entries = g.get(list).and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+                        for e in entries.iter().filter_map(Value::as_str) {
+                            let path = e.split_once('=').map_or(e, |(_, p)| p);
+                            let what = Consumed::GeneratorInput { generated: generated.to_owned() };
+                            out.entry(normalize(&dir.join(path))).or_insert_with(|| (name.to_owned(), what));
+                        }
+                    }
+                }
             }
         }
     }
@@ -440,6 +473,7 @@ mod tests {
         let file = SourceFile::new("repo/overlays/prod/kustomization.yaml", text);
         let loaded = crate::yaml::load(&file);
         let patches = kustomize_patches([(file.name.as_str(), loaded.documents.as_slice())]);
+        assert!(patches.values().all(|(k, how)| k == &file.name && *how == Consumed::Patch));
         let mut got: Vec<String> = patches.keys().map(|p| p.display().to_string()).collect();
         got.sort();
         assert_eq!(
@@ -447,6 +481,14 @@ mod tests {
             ["repo/overlays/json.yaml", "repo/overlays/prod/deployment.yaml", "repo/overlays/prod/svc.yaml"]
         );
         assert_eq!(normalize(Path::new("../a/./b/../c.yaml")), PathBuf::from("../a/c.yaml"));
+        let text =
+            "configMapGenerator:\n  - name: cfg\n    files: [helperPod.yaml, conf=c/config.json]\n    envs: [a.env]\n";
+        let file = SourceFile::new("k/kustomization.yaml", text);
+        let loaded = crate::yaml::load(&file);
+        let inputs = kustomize_patches([(file.name.as_str(), loaded.documents.as_slice())]);
+        let mut got: Vec<String> = inputs.keys().map(|p| p.display().to_string()).collect();
+        got.sort();
+        assert_eq!(got, ["k/a.env", "k/c/config.json", "k/helperPod.yaml"]);
     }
 
     #[test]

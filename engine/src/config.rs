@@ -45,6 +45,9 @@ pub struct Config {
     /// Rules turned on for this run on top of the pack's (`# kvet-test: enable=ID` in a fixture): an opt-in rule
     /// can be tested without recompiling the pack.
     pub also_enabled: Vec<String>,
+    /// Rules turned off for this run (`# kvet-test: disable=ID`): a fixture can show what one rule reports when
+    /// a more specific one, which would otherwise take its place, is off.
+    pub also_disabled: Vec<String>,
 }
 
 /// An object of config `cluster:`.
@@ -73,6 +76,7 @@ impl Default for Config {
             strict_schemas: false,
             schema_dir: None,
             also_enabled: Vec::new(),
+            also_disabled: Vec::new(),
         }
     }
 }
@@ -196,7 +200,7 @@ pub fn parse_version(s: &str) -> Option<(u32, u32)> {
 impl Config {
     /// Whether `rule` runs: enabled in the pack, or turned on for this run.
     pub fn runs(&self, rule: &crate::pack::Rule) -> bool {
-        rule.enabled || self.also_enabled.contains(&rule.id)
+        (rule.enabled || self.also_enabled.contains(&rule.id)) && !self.also_disabled.contains(&rule.id)
     }
 }
 

@@ -6,7 +6,7 @@
 //! optionally the line (without a line it covers every finding of that rule in that file — for a class of
 //! findings judged together, e.g. containers without memory limits).
 //!
-//! The task runs kvet on the set, prints precision per rule (`true / (true + false)`, debatable apart) and
+//! The task runs kvet on each path of the set (one repository at a time, as users run it), prints precision per rule (`true / (true + false)`, debatable apart) and
 //! fails when a finding labelled `false` is reported, or when an error or warning has no label (label it in
 //! the same change that makes it appear: precision is the first measure of every change). Labelled findings
 //! that are gone are listed (a fixed false finding; or lost recall, when it was true). `--unlabelled` prints
@@ -98,36 +98,42 @@ fn label_of<'l>(labels: &'l [Label], f: &Found) -> Option<(usize, &'l Label)> {
         .or_else(|| labels.iter().enumerate().find(|(_, l)| same(l) && l.line.is_none()))
 }
 
+/// Runs kvet on each path of the set separately — one repository at a time, as its users run it (references
+/// never resolve to another repository's objects).
 fn run_kvet(set: &[String]) -> Result<Vec<Found>, TaskError> {
     let kvet = build_kvet()?;
-    let output = Command::new(&kvet)
-        .args(["check", "--no-config", "--format", "json", "--allow-empty"])
-        .args(set)
-        .current_dir(shared_dir())
-        .output()
-        .map_err(|e| TaskError::new(format!("cannot run {}: {e}", kvet.display())))?;
-    if !kvet_status_ok(&output.status) {
-        return Err(TaskError::new(format!(
-            "kvet check: {}\n{}",
-            describe_status(&output.status),
-            String::from_utf8_lossy(&output.stderr)
-        )));
+    let mut found = Vec::new();
+    for path in set {
+        let output = Command::new(&kvet)
+            .args(["check", "--no-config", "--format", "json", "--allow-empty", path])
+            .current_dir(shared_dir())
+            .output()
+            .map_err(|e| TaskError::new(format!("cannot run {}: {e}", kvet.display())))?;
+        if !kvet_status_ok(&output.status) {
+            return Err(TaskError::new(format!(
+                "kvet check {path}: {}\n{}",
+                describe_status(&output.status),
+                String::from_utf8_lossy(&output.stderr)
+            )));
+        }
+        let report: Value = serde_json::from_slice(&output.stdout)
+            .map_err(|e| TaskError::new(format!("kvet check --format json printed invalid JSON: {e}")))?;
+        found.extend(
+            report["diagnostics"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|d| matches!(d["severity"].as_str(), Some("error" | "warning")))
+                .map(|d| Found {
+                    file: d["file"].as_str().unwrap_or_default().to_owned(),
+                    line: d["line"].as_u64().unwrap_or(0),
+                    rule: d["rule"].as_str().unwrap_or_default().to_owned(),
+                    severity: d["severity"].as_str().unwrap_or_default().to_owned(),
+                    message: d["message"].as_str().unwrap_or_default().to_owned(),
+                }),
+        );
     }
-    let report: Value = serde_json::from_slice(&output.stdout)
-        .map_err(|e| TaskError::new(format!("kvet check --format json printed invalid JSON: {e}")))?;
-    Ok(report["diagnostics"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|d| matches!(d["severity"].as_str(), Some("error" | "warning")))
-        .map(|d| Found {
-            file: d["file"].as_str().unwrap_or_default().to_owned(),
-            line: d["line"].as_u64().unwrap_or(0),
-            rule: d["rule"].as_str().unwrap_or_default().to_owned(),
-            severity: d["severity"].as_str().unwrap_or_default().to_owned(),
-            message: d["message"].as_str().unwrap_or_default().to_owned(),
-        })
-        .collect())
+    Ok(found)
 }
 
 /// Per rule: true, false, debatable.

@@ -68,8 +68,8 @@ fn load_all(sources: &SourceMap, config: &Config) -> Vec<LoadedFile> {
             LoadedFile { documents: loaded.documents, problems: loaded.problems, resources, class }
         })
         .collect();
-    // The patches a kustomization among the inputs applies are partial objects: skipped as such (their syntax
-    // errors stay findings: kustomize fails on them too).
+    // The patches a kustomization among the inputs applies are partial objects, its generators' inputs are data:
+    // skipped as such (their syntax errors stay findings: kustomize fails on them too).
     let patches = classify::kustomize_patches(
         loaded
             .iter()
@@ -82,8 +82,8 @@ fn load_all(sources: &SourceMap, config: &Config) -> Vec<LoadedFile> {
             if !lf.class.is_objects() || lf.problems.iter().any(|p| p.rule == "yaml-syntax") {
                 continue;
             }
-            if let Some(k) = patches.get(&classify::normalize(std::path::Path::new(&file.name))) {
-                lf.class = Class::Patch { kustomization: k.clone() };
+            if let Some((k, how)) = patches.get(&classify::normalize(std::path::Path::new(&file.name))) {
+                lf.class = Class::Patch { kustomization: k.clone(), how: how.clone() };
                 lf.resources.clear();
                 lf.problems = vec![skipped(file, &lf.class)];
             }

@@ -25,6 +25,8 @@ pub struct CrdProblem {
     pub path: Vec<PathElem>,
     /// What is wrong.
     pub message: String,
+    /// The version has no schema at all (required by apiextensions.k8s.io/v1, optional in the removed v1beta1).
+    pub no_schema: bool,
 }
 
 /// Keywords of `JSONSchemaProps` (apiextensions.k8s.io/v1), sorted (binary search).
@@ -127,13 +129,14 @@ impl Entry {
                          (apiextensions.k8s.io/v1 requires one)",
                         self.version
                     ),
+                    no_schema: true,
                 });
             };
             let schema = convert_root(source, &self.at)?;
             Schema::compile(schema).map(Arc::new).map_err(|e| {
                 let mut path = self.at.clone();
                 path.extend(e.path);
-                CrdProblem { message: format!("the schema does not compile: {}", e.message), path }
+                CrdProblem { message: format!("the schema does not compile: {}", e.message), path, no_schema: false }
             })
         })
     }
@@ -334,7 +337,7 @@ fn convert_root(schema: &Value, at: &[PathElem]) -> Result<Value, CrdProblem> {
 }
 
 fn problem(path: &Trail<'_>, message: String) -> CrdProblem {
-    CrdProblem { path: path.path(), message }
+    CrdProblem { path: path.path(), message, no_schema: false }
 }
 
 /// Where `convert` is, as a chain of borrowed segments: a path is only built when there is a problem to report.
