@@ -6,11 +6,11 @@
 //! optionally the line (without a line it covers every finding of that rule in that file — for a class of
 //! findings judged together, e.g. containers without memory limits).
 //!
-//! The task runs kvet on each path of the set (one repository at a time, as users run it), prints precision per rule (`true / (true + false)`, debatable apart) and
-//! fails when a finding labelled `false` is reported, or when an error or warning has no label (label it in
-//! the same change that makes it appear: precision is the first measure of every change). Labelled findings
-//! that are gone are listed (a fixed false finding; or lost recall, when it was true). `--unlabelled` prints
-//! label entries to paste for the unlabelled findings.
+//! The task runs kvet on each path of the set (one repository at a time, as users run it), prints precision
+//! per rule (`true / (true + false)`, debatable apart) and fails when a finding labelled `false` is reported
+//! (the labels of fixed false findings stay, as guards) or when an error or warning has no label: label it in
+//! the same change that makes it appear — precision is the first measure of every change. Findings labelled
+//! true or debatable that are gone are listed (lost recall?). `--unlabelled` prints label entries to paste.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -194,14 +194,26 @@ pub fn run(mut args: Args) -> TaskResult {
     }
     print!("{}", table(&tally));
     println!("{} errors and warnings on {} labelled path(s); {} labels", found.len(), set.len(), labels.len());
-    let gone: Vec<&Label> = labels.iter().zip(&used).filter(|(_, u)| !**u).map(|(l, _)| l).collect();
-    if !gone.is_empty() {
-        println!("\nlabelled findings no longer reported ({}):", gone.len());
-        for l in &gone {
+    let gone = |verdict: bool| -> Vec<&Label> {
+        labels
+            .iter()
+            .zip(&used)
+            .filter(|(l, u)| !**u && (l.verdict == Verdict::False) == verdict)
+            .map(|(l, _)| l)
+            .collect()
+    };
+    let guarded = gone(true).len();
+    if guarded > 0 {
+        println!("{guarded} findings labelled false are no longer reported (their labels guard against their return)");
+    }
+    let lost = gone(false);
+    if !lost.is_empty() {
+        println!("\nfindings labelled true or debatable that are no longer reported ({}):", lost.len());
+        for l in &lost {
             let line = l.line.map_or_else(String::new, |n| format!(":{n}"));
             println!("  {:?} {}{line} {}", l.verdict, l.file, l.rule);
         }
-        println!("remove their labels (a fixed false finding), or find out why a true one is lost");
+        println!("find out why (lost recall?), then remove or relabel them");
     }
     let mut ok = true;
     if !false_back.is_empty() {
