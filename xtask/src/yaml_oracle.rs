@@ -24,6 +24,14 @@ const PACKAGE: &str = "PyYAML==6.0.3";
 /// Seeded mutations by default.
 const MUTATIONS: usize = 3000;
 const SEED: u64 = 0x6b76_6574_5941_4d4c;
+/// The one difference kept on purpose, recognised by kvet's hint: `&name: value` is an anchor named `name:`
+/// in YAML 1.2 (saphyr: then `value` is no key, a syntax error), while libyaml and go-yaml end anchor names at
+/// ':' and read an anchored *empty* key, `null: value` — the field is lost either way, so kvet keeps the
+/// error (its hint names kubectl's reading) instead of loading a `null` key.
+///
+/// And `|#comment` / `>#comment`: libyaml accepts a comment right after a block scalar header; YAML requires
+/// whitespace before every comment and saphyr reports it. Never seen outside mutations; kept as an error.
+const KNOWN: &[&str] = &["is an anchor named", "comments must be separated from other tokens by whitespace"];
 
 /// `cargo xtask yaml-oracle`.
 pub fn run(mut args: Args) -> TaskResult {
@@ -58,12 +66,14 @@ pub fn run(mut args: Args) -> TaskResult {
     }
     println!(
         "yaml-oracle: {} files ({originals} corpus and fixture files, {} mutations), {} documents compared; \
-         PyYAML rejected {} files ({} of them loaded by kvet without yaml-syntax)",
+         PyYAML rejected {} files ({} of them loaded by kvet without yaml-syntax); kept on purpose: {} \
+         yaml-syntax error(s) of the known differences",
         files.len(),
         files.len() - originals,
         tally.documents,
         tally.rejected,
-        tally.lenient
+        tally.lenient,
+        tally.known
     );
     for (class, cases) in &tally.mismatches {
         println!("\n{} mismatch(es): {class}", cases.len());
@@ -90,6 +100,8 @@ struct Tally {
     documents: usize,
     rejected: usize,
     lenient: usize,
+    /// Files PyYAML accepts where kvet keeps its `yaml-syntax` error on purpose ([`KNOWN`]).
+    known: usize,
     /// Class → "file: detail".
     mismatches: BTreeMap<String, Vec<String>>,
 }
@@ -111,6 +123,10 @@ impl Tally {
             return;
         }
         if let Some(syntax) = syntax {
+            if KNOWN.iter().any(|k| syntax.contains(k)) {
+                self.known += 1;
+                return;
+            }
             self.add(format!("kvet reports yaml-syntax, PyYAML accepts ({origin})"), format!("{file}:{syntax}"));
             return;
         }
