@@ -17,7 +17,9 @@ use std::time::Instant;
 use serde_json::Value;
 
 use crate::prng::SplitMix64;
-use crate::util::{build_kvet, display_path, manifest_files, repo_root, shared_dir, target_dir, Args, TaskError, TaskResult};
+use crate::util::{
+    build_kvet, display_path, manifest_files, repo_root, shared_dir, target_dir, Args, TaskError, TaskResult,
+};
 
 /// The PyPI package the oracle runs (libyaml is bundled in its wheels).
 const PACKAGE: &str = "PyYAML==6.0.3";
@@ -81,10 +83,7 @@ pub fn run(mut args: Args) -> TaskResult {
             println!("  {case}");
         }
     }
-    println!(
-        "\nkvet dump {kvet_secs:.1}s, PyYAML {py_secs:.1}s, total {:.1}s",
-        started.elapsed().as_secs_f64()
-    );
+    println!("\nkvet dump {kvet_secs:.1}s, PyYAML {py_secs:.1}s, total {:.1}s", started.elapsed().as_secs_f64());
     if tally.mismatches.is_empty() {
         println!("yaml-oracle: kvet agrees with PyYAML wherever PyYAML accepts the input");
         Ok(true)
@@ -163,7 +162,8 @@ fn difference(a: &Value, b: &Value, at: String) -> Option<String> {
             if x.len() != y.len() || x.keys().any(|k| !y.contains_key(k)) {
                 return differ();
             }
-            x.iter().find_map(|(k, v)| difference(v, &y[k], format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"))))
+            x.iter()
+                .find_map(|(k, v)| difference(v, &y[k], format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"))))
         }
         (Value::Array(x), Value::Array(y)) => {
             if x.len() != y.len() {
@@ -261,7 +261,10 @@ fn venv_python() -> Result<PathBuf, TaskError> {
     let python = venv.join("bin").join("python");
     let ready = || {
         Command::new(&python)
-            .args(["-c", "import sys, yaml; sys.exit(0 if yaml.__version__ == sys.argv[1] and yaml.__with_libyaml__ else 1)"])
+            .args([
+                "-c",
+                "import sys, yaml; sys.exit(0 if yaml.__version__ == sys.argv[1] and yaml.__with_libyaml__ else 1)",
+            ])
             .arg(PACKAGE.trim_start_matches("PyYAML=="))
             .status()
             .is_ok_and(|s| s.success())
@@ -310,7 +313,8 @@ fn write_mutations(files: &[PathBuf], count: usize) -> Result<Vec<PathBuf>, Task
     let mut out = Vec::with_capacity(count);
     for i in 0..count {
         let text = rng.pick(&pool).clone();
-        let mutated = if i % 2 == 0 { reflow(&mut rng, &text) } else { None }.unwrap_or_else(|| mutate(&mut rng, &text));
+        let mutated =
+            if i % 2 == 0 { reflow(&mut rng, &text) } else { None }.unwrap_or_else(|| mutate(&mut rng, &text));
         let path = dir.join(format!("m{i:05}.yaml"));
         std::fs::write(&path, mutated)?;
         out.push(path);
@@ -330,7 +334,8 @@ fn boundary(s: &str, mut at: usize) -> usize {
 /// Small edits where the structure is (indicators, line starts, indentation), as engine/src/yaml/tests_fast.rs
 /// does for the fast scanner.
 fn mutate(rng: &mut SplitMix64, text: &str) -> String {
-    const CHARS: &[char] = &[' ', ':', '-', '#', '\'', '"', '|', '>', '\n', '\t', '[', ']', '{', '}', '&', '*', '!', ','];
+    const CHARS: &[char] =
+        &[' ', ':', '-', '#', '\'', '"', '|', '>', '\n', '\t', '[', ']', '{', '}', '&', '*', '!', ','];
     let mut s = text.to_string();
     for _ in 0..1 + rng.below(3) {
         let mut at = boundary(&s, rng.below(s.len() as u64 + 1) as usize);
@@ -389,11 +394,20 @@ fn reflow(rng: &mut SplitMix64, text: &str) -> Option<String> {
                 .take_while(|l| {
                     let t = l.trim_start();
                     let ind = l.len() - t.len();
-                    ind >= indent && ind <= indent + 2 && t.starts_with("- ") && !t[2..].contains([':', '#', '[', '{', '&', '*', '!', '|', '>'])
+                    ind >= indent
+                        && ind <= indent + 2
+                        && t.starts_with("- ")
+                        && !t[2..].contains([':', '#', '[', '{', '&', '*', '!', '|', '>'])
                 })
                 .collect();
             if !items.is_empty() {
-                candidates.push((i, indent, key.to_string(), items.iter().map(|l| l.trim_start()[2..].trim().to_string()).collect::<Vec<_>>(), items.len()));
+                candidates.push((
+                    i,
+                    indent,
+                    key.to_string(),
+                    items.iter().map(|l| l.trim_start()[2..].trim().to_string()).collect::<Vec<_>>(),
+                    items.len(),
+                ));
             }
         }
     }

@@ -205,8 +205,8 @@ pub(crate) fn join_flow_line(text: &str, at: usize) -> Option<String> {
         }
     };
     let last = bytes[content_end - 1];
-    let between_tokens = matches!(last, b'[' | b'{' | b',' | b':' | b']' | b'}' | b'"' | b'\'')
-        || matches!(first, b']' | b'}' | b',');
+    let between_tokens =
+        matches!(last, b'[' | b'{' | b',' | b':' | b']' | b'}' | b'"' | b'\'') || matches!(first, b']' | b'}' | b',');
     if !between_tokens {
         return None;
     }

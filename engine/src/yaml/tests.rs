@@ -209,7 +209,10 @@ fn flow_collections_closed_at_the_key_column_load_like_kubectl() {
     // Several documents: the one before is kept, the one after still loads.
     let (_, l) = load_str("a: 1\n---\nb:\n  c: [\n  1,\n  ]\n---\nd: 2\n");
     assert!(l.problems.is_empty(), "{:?}", l.problems);
-    assert_eq!(l.documents.iter().map(|d| d.value.clone()).collect::<Vec<_>>(), [json!({"a": 1}), json!({"b": {"c": [1]}}), json!({"d": 2})]);
+    assert_eq!(
+        l.documents.iter().map(|d| d.value.clone()).collect::<Vec<_>>(),
+        [json!({"a": 1}), json!({"b": {"c": [1]}}), json!({"d": 2})]
+    );
 }
 
 #[test]
