@@ -21,6 +21,17 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print the documentation of a rule.
     Explain(ExplainArgs),
+    /// Print the loaded YAML of each file as one JSON line (documents and loader problems); a debugging aid
+    /// and the input of `cargo xtask yaml-oracle`.
+    #[command(hide = true)]
+    Dump(DumpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DumpArgs {
+    /// Files to load (not directories).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
 }
 
 /// Options shared by commands that load the rule pack.

@@ -3,6 +3,7 @@
 
 mod args;
 mod check;
+mod dump;
 mod progress;
 mod rules;
 
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
         Command::Test(a) => check::test(a),
         Command::Rules(a) => rules::list(a),
         Command::Explain(a) => rules::explain(a),
+        Command::Dump(a) => dump::run(a),
     };
     ExitCode::from(code as u8)
 }

@@ -12,6 +12,7 @@ mod measure;
 mod precision;
 mod prng;
 mod util;
+mod yaml_oracle;
 
 use std::process::ExitCode;
 
@@ -34,6 +35,9 @@ tasks:
   bench [--corpus DIR]... [--runs N]
                              time `kvet check` (1 and 2 threads) and `--parse-only`; writes bench-results.md
   import-schemas             regenerate engine/schemas/ (Kubernetes JSON Schemas) from PyPI kubernetes-validate
+  yaml-oracle [--mutations N] [--show N]
+                             kvet's YAML loader vs PyYAML (CSafeLoader) on the corpora, fixtures and seeded
+                             mutations: where PyYAML accepts, kvet must load the same value without yaml-syntax
   schema-compare [--version X.Y]
                              kvet's schema verdicts on ../shared/corpus vs plain JSON Schema (kubeconform-style)
 ";
@@ -56,6 +60,7 @@ fn main() -> ExitCode {
         "bench" => bench::run(args),
         "import-schemas" => import_schemas::run(args),
         "schema-compare" => import_schemas::compare(args),
+        "yaml-oracle" => yaml_oracle::run(args),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(true)

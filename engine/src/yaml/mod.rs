@@ -126,15 +126,39 @@ fn fast_load(file: &SourceFile) -> Option<Loaded> {
 }
 
 /// The saphyr path: restarts at the next `---` after a syntax error.
+///
+/// kubectl's parser (go-yaml, a libyaml port) ignores indentation inside flow collections; saphyr follows the
+/// spec and rejects a flow continuation line at or left of the enclosing block's column (`args: [` … `]` with
+/// the `]` under `args`). On that error the line is joined to the previous token's line in a copy of the text
+/// ([`join_flow_line`]: the line break, blank and comment lines between become spaces, so every byte offset
+/// stays the same and the value is unchanged — whitespace between flow tokens means nothing) and the document
+/// is parsed again.
 fn saphyr_load(file: &SourceFile) -> Loaded {
     let mut out = Loaded::default();
-    let text: &str = &file.text;
+    let mut patched: Option<String> = None;
+    let mut joins = 0usize;
     let mut base = 0usize; // byte offset where the current parser starts
     let mut doc_counter = 0usize;
     loop {
+        let text: &str = patched.as_deref().unwrap_or(&file.text);
         let mut builder = Builder::new(file, base, &mut doc_counter);
-        let mut source = SaphyrSource::new(file, base);
+        let mut source = SaphyrSource::with_text(file, text, base);
         let result = builder.run(&mut source);
+        if let (Err(RunError::Syntax(doc_start)), Some((at, info))) = (&result, builder.error.take()) {
+            let joined = (joins < MAX_FLOW_JOINS && FLOW_INDENTATION.contains(&info.as_str()))
+                .then(|| join_flow_line(text, at))
+                .flatten();
+            if let Some(joined) = joined {
+                // Keep the documents before the failed one; parse that one again from its start.
+                let doc_start = *doc_start;
+                joins += 1;
+                out.documents.append(&mut builder.documents);
+                out.problems.extend(builder.problems.into_iter().filter(|p| (p.span.start as usize) < doc_start));
+                patched = Some(joined);
+                base = doc_start;
+                continue;
+            }
+        }
         out.documents.append(&mut builder.documents);
         out.problems.append(&mut builder.problems);
         match result {
@@ -147,6 +171,79 @@ fn saphyr_load(file: &SourceFile) -> Loaded {
         }
     }
     out
+}
+
+/// saphyr's errors for a flow continuation line indented at or left of the enclosing block's column.
+const FLOW_INDENTATION: &[&str] = &["invalid indentation", "invalid indentation in flow construct"];
+/// Joins per file before the error is reported as it is (each one parses a document again).
+const MAX_FLOW_JOINS: usize = 256;
+
+/// `text` with the line holding the token at `at` joined to the line of the previous token: the bytes from
+/// the end of that token's content (its comment included) to `at`'s line start become spaces, so byte
+/// offsets are unchanged. `None` when the join could change a value: `at` is not the first token of its line,
+/// the previous line ends inside a quoted scalar, or both sides are plain text (a multi-line plain scalar
+/// folds differently).
+///
+/// saphyr's "invalid indentation" errors come only from flow context (in block context it unrolls the
+/// indentation first), where libyaml and go-yaml ignore indentation.
+pub(crate) fn join_flow_line(text: &str, at: usize) -> Option<String> {
+    let bytes = text.as_bytes();
+    let line_start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+    if line_start == 0 || !bytes[line_start..at].iter().all(|b| matches!(b, b' ' | b'\t')) {
+        return None;
+    }
+    let first = *bytes.get(at)?;
+    // The previous line with content (blank and comment-only lines are skipped and blanked).
+    let mut end = line_start - 1; // the '\n' ending the previous line
+    let content_end = loop {
+        let start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        let line = &text[start..end];
+        match content_end_of(line)? {
+            Some(e) => break start + e,
+            None if start == 0 => return None,
+            None => end = start - 1,
+        }
+    };
+    let last = bytes[content_end - 1];
+    let between_tokens =
+        matches!(last, b'[' | b'{' | b',' | b':' | b']' | b'}' | b'"' | b'\'') || matches!(first, b']' | b'}' | b',');
+    if !between_tokens {
+        return None;
+    }
+    let mut joined = text.as_bytes().to_vec();
+    joined[content_end..line_start].fill(b' ');
+    String::from_utf8(joined).ok()
+}
+
+/// Where the content of `line` ends (before its comment and trailing blanks); `Some(None)` for a blank or
+/// comment-only line; `None` when the line ends inside a quoted scalar.
+fn content_end_of(line: &str) -> Option<Option<usize>> {
+    let b = line.as_bytes();
+    let (mut quote, mut i, mut end) = (None::<u8>, 0, 0);
+    while i < b.len() {
+        let c = b[i];
+        match quote {
+            Some(b'"') if c == b'\\' => i += 1,
+            Some(q) if c == q => {
+                if q == b'\'' && b.get(i + 1) == Some(&b'\'') {
+                    i += 1;
+                } else {
+                    quote = None;
+                }
+                end = i + 1;
+            }
+            Some(_) => {}
+            None if c == b'#' && (i == 0 || matches!(b[i - 1], b' ' | b'\t')) => break,
+            None if c == b'"' || c == b'\'' && (i == 0 || !b[i - 1].is_ascii_alphanumeric()) => quote = Some(c),
+            None if !matches!(c, b' ' | b'\t' | b'\r') => end = i + 1,
+            None => {}
+        }
+        i += 1;
+    }
+    if quote.is_some() {
+        return None;
+    }
+    Some((end > 0).then_some(end))
 }
 
 /// One parser event with byte offsets in the file: `(event, start, end)`.
@@ -183,8 +280,14 @@ pub(crate) struct SaphyrSource<'a> {
 }
 
 impl<'a> SaphyrSource<'a> {
+    #[cfg(test)]
     pub(crate) fn new(file: &'a SourceFile, base: usize) -> Self {
-        let text = &file.text[base..];
+        Self::with_text(file, &file.text, base)
+    }
+
+    /// A parser reading `text` (the file's text or a copy with the same byte offsets) from `base` on.
+    pub(crate) fn with_text(file: &'a SourceFile, text: &'a str, base: usize) -> Self {
+        let text = &text[base..];
         SaphyrSource { parser: Parser::new_from_str(text), text, file, base, ascii: text.is_ascii(), cursor: (0, 0) }
     }
 
@@ -301,6 +404,8 @@ struct Builder<'f> {
     not_literal: bool,
     documents: Vec<Document>,
     problems: Vec<Problem>,
+    /// The syntax error that stopped the run: byte offset and the parser's message.
+    error: Option<(usize, String)>,
 }
 
 impl<'f> Builder<'f> {
@@ -318,6 +423,7 @@ impl<'f> Builder<'f> {
             not_literal: false,
             documents: Vec::new(),
             problems: Vec::new(),
+            error: None,
         }
     }
 
@@ -331,6 +437,7 @@ impl<'f> Builder<'f> {
                 Next::Event(ev) => ev,
                 Next::Error(at, info) => {
                     self.syntax_error(at, &info);
+                    self.error = Some((at, info));
                     return Err(RunError::Syntax(doc_start));
                 }
                 Next::Bail => return Err(RunError::Bail),
@@ -356,6 +463,10 @@ impl<'f> Builder<'f> {
                     if self.stack.is_empty() {
                         self.root_empty = style == ScalarStyle::Plain && text.is_empty();
                     }
+                    let text = match style {
+                        ScalarStyle::Literal | ScalarStyle::Folded => self.block_scalar_at_eof(text, end),
+                        _ => text,
+                    };
                     let value = scalar_value(text, style, tag_str.as_deref());
                     let node = SpanNode {
                         span: Span { start, end },
@@ -467,6 +578,16 @@ impl<'f> Builder<'f> {
                 Event::Nothing | Event::StreamStart => {}
             }
         }
+    }
+
+    /// A block scalar whose last line ends the file without a line break: libyaml (kubectl) adds no final
+    /// line break for it, saphyr adds one (`|` → `"x\n"` for `x` at the end of the file; libyaml: `"x"`).
+    fn block_scalar_at_eof<'t>(&self, mut text: Cow<'t, str>, end: u32) -> Cow<'t, str> {
+        let file = &self.file.text;
+        if end as usize >= file.len() && !file.ends_with(['\n', '\r']) && text.ends_with('\n') {
+            text.to_mut().pop();
+        }
+        text
     }
 
     fn depth_exceeded(&mut self, start: u32) -> bool {

@@ -137,6 +137,14 @@ fn find_exotic_key(value: &Value, spans: &super::SpanNode) -> Option<(crate::sou
     }
 }
 
+/// `name` when `line` (trimmed) starts with an anchor whose name ends in ':' (`&name: value`, `- &name:`).
+fn anchor_with_colon(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix("- ").map_or(line, str::trim_start).strip_prefix('&')?;
+    let name_len = rest.bytes().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_')).count();
+    let after = rest.get(name_len..)?.strip_prefix(':')?;
+    (name_len > 0 && after.chars().next().is_none_or(char::is_whitespace)).then(|| &rest[..name_len])
+}
+
 /// A hint for a parser error, from the text around it.
 pub fn syntax_hint(file: &SourceFile, at: usize, info: &str) -> Option<String> {
     let line_no = file.position(at as u32).line as usize;
@@ -154,6 +162,12 @@ pub fn syntax_hint(file: &SourceFile, at: usize, info: &str) -> Option<String> {
             return Some(format!("line {ln} has a full-width colon '：'; use an ASCII ':' followed by a space"));
         }
         let trimmed = line.trim();
+        if let Some(name) = anchor_with_colon(trimmed) {
+            return Some(format!(
+                "line {ln}: `&{name}:` is an anchor named `{name}:` (YAML 1.2 anchor names may contain ':'), while kubectl \
+                 (go-yaml) ends the anchor at ':' and reads an anchored empty key, `null: …`; remove the '&'"
+            ));
+        }
         if (trimmed == "..." || trimmed == "…") && !indent.is_empty() {
             return Some(format!("line {ln} is a '{trimmed}' placeholder copied from documentation; remove it"));
         }

@@ -176,3 +176,77 @@ fn spans_of_lossy_decoded_text_are_valid_ranges() {
         }
     }
 }
+
+/// saphyr alone rejects `text` (so a test of it exercises the loader's own handling).
+fn saphyr_rejects(text: &str) -> bool {
+    Parser::new_from_str(text).any(|e| e.is_err())
+}
+
+#[test]
+fn flow_collections_closed_at_the_key_column_load_like_kubectl() {
+    for text in [
+        include_str!("../../../fixtures/regressions/flow-sequence-closed-at-key-column.yaml"),
+        include_str!("../../../fixtures/regressions/flow-mapping-closed-at-key-column.yaml"),
+    ] {
+        assert!(saphyr_rejects(text));
+        let (f, l) = load_str(text);
+        assert!(l.problems.is_empty(), "{:?}", l.problems);
+        assert_eq!(l.documents.len(), 1);
+        assert!(invalid_span(&f.text, &l.documents[0].spans).is_none());
+    }
+    let (f, l) = load_str(include_str!("../../../fixtures/regressions/flow-sequence-closed-at-key-column.yaml"));
+    let c = &l.documents[0].value["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(c["args"], json!(["--v=2", "--collect=cpu,memory"]));
+    assert_eq!(c["command"], json!(["/agent"]));
+    // Spans are the original text's.
+    let args = l.documents[0].root().get(&parse_dotted("spec.template.spec.containers[0].args[1]").unwrap()).unwrap();
+    assert_eq!(f.slice(args.spans.span), Some("\"--collect=cpu,memory\""));
+    let (_, l) = load_str(include_str!("../../../fixtures/regressions/flow-mapping-closed-at-key-column.yaml"));
+    let spec = &l.documents[0].value["spec"]["template"]["spec"];
+    assert_eq!(spec["nodeSelector"], json!({"kubernetes.io/os": "linux"}));
+    assert_eq!(spec["containers"][0]["env"][1], json!({"name": "LEVEL", "value": "3"}));
+
+    // Several documents: the one before is kept, the one after still loads.
+    let (_, l) = load_str("a: 1\n---\nb:\n  c: [\n  1,\n  ]\n---\nd: 2\n");
+    assert!(l.problems.is_empty(), "{:?}", l.problems);
+    assert_eq!(
+        l.documents.iter().map(|d| d.value.clone()).collect::<Vec<_>>(),
+        [json!({"a": 1}), json!({"b": {"c": [1]}}), json!({"d": 2})]
+    );
+}
+
+#[test]
+fn flow_lines_are_joined_only_between_tokens() {
+    // The line break, a comment and a blank line become spaces; offsets stay.
+    let text = "a:\n  b: [x, # note\n\n  ]\n";
+    let joined = join_flow_line(text, text.rfind(']').unwrap()).unwrap();
+    assert_eq!(joined, "a:\n  b: [x,           ]\n");
+    // A plain scalar continued on the next line folds differently: not joined.
+    let text = "a:\n  b: [x\n  y]\n";
+    assert_eq!(join_flow_line(text, text.rfind('y').unwrap()), None);
+    // The line ends inside a quoted scalar: not joined.
+    let text = "a:\n  b: [\"x\n  y\"]\n";
+    assert_eq!(join_flow_line(text, text.rfind('y').unwrap()), None);
+    // Not the first token of its line.
+    let text = "a:\n  b: [x,\n  y, z]\n";
+    assert_eq!(join_flow_line(text, text.rfind('z').unwrap()), None);
+}
+
+#[test]
+fn block_scalar_ending_the_file_without_a_line_break_keeps_none() {
+    for (text, value) in [
+        ("a: |\n  x\n\n  y", "x\n\ny"),
+        ("a: |+\n  x", "x"),
+        ("a: |-\n  x", "x"),
+        ("a: >\n  x\n  y", "x y"),
+        ("a: |\n  x\n  ", "x\n"),
+        ("a: |\n  x\n", "x\n"),
+        ("a: |\n  x\n# end", "x\n"),
+        ("a: |\n  é", "é"),
+    ] {
+        let (_, l) = load_str(text);
+        assert_eq!(l.documents[0].value, json!({"a": value}), "{text:?}");
+    }
+    let (_, l) = load_str(include_str!("../../../fixtures/regressions/block-scalar-at-end-without-line-break.yaml"));
+    assert_eq!(l.documents[0].value["data"]["app.conf"], json!("x = 1"));
+}
