@@ -137,6 +137,8 @@ fn saphyr_load(file: &SourceFile) -> Loaded {
     let mut out = Loaded::default();
     let mut patched: Option<String> = None;
     let mut joins = 0usize;
+    // The error of the document being joined, reported if joining does not make it valid.
+    let mut original: Option<(usize, Problem)> = None;
     let mut base = 0usize; // byte offset where the current parser starts
     let mut doc_counter = 0usize;
     loop {
@@ -151,12 +153,22 @@ fn saphyr_load(file: &SourceFile) -> Loaded {
             if let Some(joined) = joined {
                 // Keep the documents before the failed one; parse that one again from its start.
                 let doc_start = *doc_start;
+                if original.as_ref().is_none_or(|(ds, _)| *ds != doc_start) {
+                    original = builder.problems.last().cloned().map(|p| (doc_start, p));
+                }
                 joins += 1;
                 out.documents.append(&mut builder.documents);
                 out.problems.extend(builder.problems.into_iter().filter(|p| (p.span.start as usize) < doc_start));
                 patched = Some(joined);
                 base = doc_start;
                 continue;
+            }
+        }
+        // Joining did not make the document valid: report its first error, where the user's text went wrong.
+        if let (Err(RunError::Syntax(ds)), Some((ods, first))) = (&result, &original) {
+            if ds == ods {
+                builder.problems.retain(|p| p.rule != "yaml-syntax" || (p.span.start as usize) < *ds);
+                builder.problems.push(first.clone());
             }
         }
         out.documents.append(&mut builder.documents);
