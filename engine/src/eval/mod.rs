@@ -157,7 +157,11 @@ fn document_findings(pack: &Pack, sources: &SourceMap, loaded: &[LoadedFile], co
             if !config.runs(rule) {
                 continue;
             }
-            let case = (p.rule == "manifest-identity").then_some("invalid");
+            let case = match p.rule {
+                "manifest-identity" => Some("invalid"),
+                "yaml-duplicate-key" if p.severity == Severity::Warning => Some("same-value"),
+                _ => None,
+            };
             raw.push(problem_finding(rule, file_id, p, None, case));
         }
     }

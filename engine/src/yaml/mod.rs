@@ -679,14 +679,26 @@ impl<'f> Builder<'f> {
                     if let Some(idx) = existing {
                         let first = spans[idx].key_span.unwrap_or(spans[idx].span);
                         let first_line = self.file.position(first.start).line;
+                        let shown = serde_json::to_string(&key).unwrap_or_default();
+                        // The same value twice loses nothing under kubectl (tools on yaml.v3, kustomize among
+                        // them, still reject the file): a warning, not an error claiming data loss.
+                        let same = map.get(&key) == Some(&value);
+                        let (severity, message) = if same {
+                            (
+                                Severity::Warning,
+                                format!("Duplicate key {shown} (first defined on line {first_line}) repeated with the same value; kubectl keeps one, kustomize and other yaml.v3 tools reject the file"),
+                            )
+                        } else {
+                            (
+                                Severity::Error,
+                                format!("Duplicate key {shown} (first defined on line {first_line}); the earlier value is silently dropped by kubectl"),
+                            )
+                        };
                         self.problems.push(Problem {
                             rule: "yaml-duplicate-key",
-                            severity: Severity::Error,
+                            severity,
                             span,
-                            message: format!(
-                                "Duplicate key {} (first defined on line {first_line}); the earlier value is silently dropped by kubectl",
-                                serde_json::to_string(&key).unwrap_or_default()
-                            ),
+                            message,
                             help: Some("Remove or merge one of the entries.".into()),
                             related: vec![(first, "first defined here".into())],
                             path: String::new(),
