@@ -21,6 +21,15 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // A panic inside the engine is contained to one file or object and reported as an `internal-error`
+    // finding; the default hook's message stays on stderr for the bug report, except for the faults the
+    // fixture harness injects on purpose.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !info.payload().is::<kvet_engine::guard::InjectedFault>() {
+            default_hook(info);
+        }
+    }));
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check(a) => check::run(a),

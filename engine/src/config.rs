@@ -48,6 +48,9 @@ pub struct Config {
     /// Rules turned off for this run (`# kvet-test: disable=ID`): a fixture can show what one rule reports when
     /// a more specific one, which would otherwise take its place, is off.
     pub also_disabled: Vec<String>,
+    /// A panic injected on purpose (`# kvet-test: fault=load|evaluate` in a fixture), which tests that kvet's
+    /// own bugs become `internal-error` findings ([`crate::guard`]). Never set from `.kvet.yaml`.
+    pub fault: Option<crate::guard::Fault>,
 }
 
 /// An object of config `cluster:`.
@@ -77,6 +80,7 @@ impl Default for Config {
             schema_dir: None,
             also_enabled: Vec::new(),
             also_disabled: Vec::new(),
+            fault: None,
         }
     }
 }
@@ -235,8 +239,8 @@ impl Config {
         let text = std::fs::read_to_string(path).map_err(|e| {
             error(SourceFile::new(name.clone(), ""), Span::default(), format!("cannot read config file {name}: {e}"))
         })?;
-        let mut cfg = Config::parse(&name, &text)?;
-        let base = path.parent().unwrap_or(Path::new("."));
+        let base = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let mut cfg = Config::parse_in(&name, &text, Some(base))?;
         cfg.rule_dirs = cfg.rule_dirs.iter().map(|d| base.join(d)).collect();
         cfg.file = Some(path.to_path_buf());
         Ok(cfg)
@@ -244,6 +248,13 @@ impl Config {
 
     /// Parses config text; `name` is used in error locations.
     pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
+        Config::parse_in(name, text, None)
+    }
+
+    /// Parses config text of a file in directory `base` (when known): `rules.extra` entries must then lie
+    /// inside `base` once symlinks are resolved. A configuration comes with the repository — in CI, from the
+    /// pull request — so it must not make kvet read (and echo in an error snippet) files outside it.
+    fn parse_in(name: &str, text: &str, base: Option<&Path>) -> Result<Config, ConfigError> {
         let file = SourceFile::new(name, text);
         let loaded = yaml::load(&file);
         if let Some(p) = loaded.problems.first() {
@@ -293,6 +304,17 @@ impl Config {
                         return Err(error(file, span, format!("rules.extra must be a list of directories: {e}")));
                     }
                 };
+                for (i, dir) in dirs.iter().enumerate() {
+                    if let Some(why) = outside(Path::new(dir), base) {
+                        let span =
+                            locate(&[PathElem::Key("rules".into()), PathElem::Key(key.clone()), PathElem::Index(i)]);
+                        return Err(error(
+                            file,
+                            span,
+                            format!("rules.extra entry `{dir}` {why}: a configuration may only name rule directories inside its own directory (give other rule directories with --rules)"),
+                        ));
+                    }
+                }
                 cfg.rule_dirs.extend(dirs.into_iter().map(PathBuf::from));
                 continue;
             }
@@ -337,6 +359,30 @@ impl Config {
 }
 
 /// The document path of a deserialization error; for an unknown field, the field itself.
+/// Why the rule directory `dir` of a configuration in `base` is not inside `base`: an absolute path, a path
+/// that climbs out with `..`, or one that resolves (through symlinks) outside; `None` when it is inside (or
+/// does not exist yet: the pack loader reports a missing directory).
+fn outside(dir: &Path, base: Option<&Path>) -> Option<String> {
+    use std::path::Component;
+    if dir.is_absolute() || dir.components().any(|c| matches!(c, Component::Prefix(_) | Component::RootDir)) {
+        return Some("is an absolute path".into());
+    }
+    let mut depth = 0i32;
+    for c in dir.components() {
+        match c {
+            Component::ParentDir => depth -= 1,
+            Component::Normal(_) => depth += 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return Some("climbs out of the configuration's directory".into());
+        }
+    }
+    let base = base?;
+    let (Ok(root), Ok(real)) = (base.canonicalize(), base.join(dir).canonicalize()) else { return None };
+    (!real.starts_with(&root)).then(|| format!("resolves to {}, outside the configuration's directory", real.display()))
+}
+
 pub fn error_path(e: &serde_path_to_error::Error<serde_json::Error>) -> Vec<PathElem> {
     let mut path: Vec<PathElem> = e
         .path()
@@ -392,6 +438,36 @@ mod tests {
         assert_eq!(c.rules["image-tag-latest"].severity, Some(Severity::Error));
         assert_eq!(c.rules["resources-missing"].enabled, Some(false));
         assert_eq!(c.rule_dirs, vec![PathBuf::from("policies")]);
+    }
+
+    #[test]
+    fn rule_directories_stay_inside_the_configuration_directory() {
+        for (entry, why) in
+            [("/proc/self/environ", "absolute"), ("../../etc", "climbs out"), ("policies/../../x", "climbs out")]
+        {
+            let text = format!("defaultNamespace: a\nrules:\n  extra:\n    - policies\n    - {entry}\n");
+            let e = Config::parse(".kvet.yaml", &text).unwrap_err();
+            let f = e.sources.get(e.finding.file);
+            assert_eq!(f.position(e.finding.span.start).line, 5, "{entry}");
+            assert!(e.finding.message.contains(why) && e.finding.message.contains(entry), "{}", e.finding.message);
+        }
+        assert!(Config::parse(".kvet.yaml", "rules:\n  extra: [a/../b, ./c]\n").is_ok());
+        // A symlink inside the directory that points out of it.
+        let dir = std::env::temp_dir().join(format!("kvet-config-escape-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("repo/policies")).unwrap();
+        std::fs::create_dir_all(dir.join("elsewhere")).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.join("elsewhere"), dir.join("repo/out")).unwrap();
+        let config = dir.join("repo/.kvet.yaml");
+        std::fs::write(&config, "rules:\n  extra: [policies, out]\n").unwrap();
+        let result = Config::from_file(&config);
+        #[cfg(unix)]
+        assert!(result.unwrap_err().finding.message.contains("outside the configuration's directory"));
+        std::fs::write(&config, "rules:\n  extra: [policies]\n").unwrap();
+        assert_eq!(Config::from_file(&config).unwrap().rule_dirs, vec![dir.join("repo").join("policies")]);
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = result;
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod config;
 pub mod discover;
 pub mod eval;
 pub mod finding;
+pub mod guard;
 pub mod harness;
 pub mod index;
 pub mod pack;

@@ -200,3 +200,62 @@ fn bad_config_is_located() {
     let e = Config::parse(".kvet.yaml", "defaultNamespace: [a\n").expect_err("syntax");
     assert!(e.finding.message.contains("YAML"));
 }
+
+#[test]
+fn a_panic_on_one_file_or_object_is_an_internal_error_and_the_rest_is_checked() {
+    use kvet_engine::guard::Fault;
+    let pack = Pack::load(&[], &BTreeMap::new()).expect("embedded pack loads");
+    for fault in [Fault::Load, Fault::Evaluate] {
+        let mut sources = SourceMap::default();
+        sources.add(good());
+        sources.add(SourceFile::new("bad.yaml", "a: [1, 2\nb: 3\n"));
+        let config = Config { fault: Some(fault), ..Config::default() };
+        let r = check(sources, &pack, &config);
+        let internal: Vec<_> = found(&r).into_iter().filter(|(_, _, rule)| rule == "internal-error").collect();
+        match fault {
+            // Every file fails to load; each says so on its first line.
+            Fault::Load => assert_eq!(
+                internal,
+                [
+                    ("good.yaml".to_owned(), 1, "internal-error".to_owned()),
+                    ("bad.yaml".to_owned(), 1, "internal-error".to_owned())
+                ]
+            ),
+            // The one object fails to be checked; the other file's syntax error is still reported.
+            Fault::Evaluate => {
+                assert_eq!(internal, [("good.yaml".to_owned(), 1, "internal-error".to_owned())]);
+                assert!(
+                    has(&r, "bad.yaml", 1, "yaml-syntax") || has(&r, "bad.yaml", 2, "yaml-syntax"),
+                    "{:?}",
+                    found(&r)
+                );
+            }
+        }
+        let f = r.findings.iter().find(|f| f.rule == "internal-error").unwrap();
+        assert!(f.message.contains("fault injected") && f.help.as_deref().unwrap_or("").contains("bug in kvet"));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn rule_files_are_read_only_inside_their_directory() {
+    let dir = std::env::temp_dir().join(format!("kvet-pack-escape-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("policies")).unwrap();
+    std::fs::write(dir.join("secret.yaml"), "SECRET_TOKEN=hunter2\n").unwrap();
+    std::fs::write(dir.join("passwd"), "root:x:0:0\n").unwrap();
+    std::os::unix::fs::symlink(dir.join("secret.yaml"), dir.join("policies/x.yaml")).unwrap();
+    let errors = |extra: &std::path::Path| {
+        let Err(e) = Pack::load(&[extra], &BTreeMap::new()) else { panic!("the pack is refused") };
+        let report = e.into_report();
+        let text: Vec<String> =
+            report.findings.iter().map(|f| format!("{} {}", f.message, report.sources.get(f.file).text)).collect();
+        text.join("\n")
+    };
+    let linked = errors(&dir.join("policies"));
+    assert!(linked.contains("symbolic link to a file outside"), "{linked}");
+    assert!(!linked.contains("hunter2"), "the linked file's content is never shown: {linked}");
+    let other = errors(&dir.join("passwd"));
+    assert!(other.contains("is not a rule file") && !other.contains("root:x"), "{other}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

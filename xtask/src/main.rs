@@ -6,6 +6,7 @@ mod ci;
 mod corpus;
 mod docs;
 mod fixtures;
+mod fuzz;
 mod gen_corpus;
 mod import_schemas;
 mod measure;
@@ -38,6 +39,9 @@ tasks:
   yaml-oracle [--mutations N] [--show N]
                              kvet's YAML loader vs PyYAML (CSafeLoader) on the corpora, fixtures and seeded
                              mutations: where PyYAML accepts, kvet must load the same value without yaml-syntax
+  fuzz [--target load|check] [--seconds N]
+                             the cargo-fuzz targets of fuzz/ (nightly Rust), N seconds each (default 60),
+                             seeded with the fixtures and ../shared/corpus
   schema-compare [--version X.Y]
                              kvet's schema verdicts on ../shared/corpus vs plain JSON Schema (kubeconform-style)
 ";
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
         "import-schemas" => import_schemas::run(args),
         "schema-compare" => import_schemas::compare(args),
         "yaml-oracle" => yaml_oracle::run(args),
+        "fuzz" => fuzz::run(args),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(true)

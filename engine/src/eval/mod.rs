@@ -32,6 +32,32 @@ struct LoadedFile {
     class: Class,
 }
 
+impl LoadedFile {
+    /// A file whose loading panicked (a bug of kvet's): no documents, one `internal-error` finding on its first
+    /// line.
+    fn failed(file: &SourceFile, stage: &str, panic: &str) -> LoadedFile {
+        LoadedFile {
+            documents: Vec::new(),
+            problems: vec![internal_error(Span::new(0, file.line_end(1)), stage, panic)],
+            resources: Vec::new(),
+            class: Class::Objects,
+        }
+    }
+}
+
+/// The `internal-error` problem of a panic while `stage` ran on the file or object at `span`.
+fn internal_error(span: Span, stage: &str, panic: &str) -> Problem {
+    Problem {
+        rule: "internal-error",
+        severity: Severity::Error,
+        span,
+        message: format!("kvet failed while {stage} this (internal error: {panic}); its other findings are missing"),
+        help: Some(crate::guard::HELP.into()),
+        related: Vec::new(),
+        path: String::new(),
+    }
+}
+
 /// Loads and parses every file (parallel); used by `check` and by `--parse-only`.
 fn load_all(sources: &SourceMap, config: &Config) -> Vec<LoadedFile> {
     let files: Vec<(FileId, &SourceFile)> = sources.iter().collect();
@@ -39,33 +65,9 @@ fn load_all(sources: &SourceMap, config: &Config) -> Vec<LoadedFile> {
     let mut loaded: Vec<LoadedFile> = files
         .par_iter()
         .map(|(id, file)| {
-            let mut loaded = yaml::load(file);
-            if let Some((at, msg)) = &file.read_error {
-                let end = (*at + 1).min(file.text.len()).max(*at);
-                loaded.problems.insert(
-                    0,
-                    Problem {
-                        rule: "yaml-syntax",
-                        severity: Severity::Error,
-                        span: Span::new(*at, end),
-                        message: msg.clone(),
-                        help: Some("Save the file as UTF-8 text.".into()),
-                        related: Vec::new(),
-                        path: String::new(),
-                    },
-                );
-            }
-            let class = classify::classify(file, &loaded, &charts);
-            let mut resources = Vec::new();
-            if !class.is_objects() {
-                // Not Kubernetes objects: nothing of it is linted; one opt-in info says why.
-                loaded.problems = vec![skipped(file, &class)];
-                return LoadedFile { documents: loaded.documents, problems: loaded.problems, resources, class };
-            }
-            for (i, doc) in loaded.documents.iter().enumerate() {
-                resource::identify(*id, file, i, doc, &config.default_namespace, &mut resources, &mut loaded.problems);
-            }
-            LoadedFile { documents: loaded.documents, problems: loaded.problems, resources, class }
+            // A bug of kvet's on one file costs that file only: the file gets an `internal-error` finding.
+            crate::guard::guard(|| load_one(*id, file, &charts, config))
+                .unwrap_or_else(|panic| LoadedFile::failed(file, "loading", &panic))
         })
         .collect();
     // The patches a kustomization among the inputs applies are partial objects, its generators' inputs are data:
@@ -90,6 +92,38 @@ fn load_all(sources: &SourceMap, config: &Config) -> Vec<LoadedFile> {
         }
     }
     loaded
+}
+
+/// Loads, classifies and identifies one file.
+fn load_one(id: FileId, file: &SourceFile, charts: &Charts, config: &Config) -> LoadedFile {
+    crate::guard::inject(config, crate::guard::Fault::Load);
+    let mut loaded = yaml::load(file);
+    if let Some((at, msg)) = &file.read_error {
+        let end = (*at + 1).min(file.text.len()).max(*at);
+        loaded.problems.insert(
+            0,
+            Problem {
+                rule: "yaml-syntax",
+                severity: Severity::Error,
+                span: Span::new(*at, end),
+                message: msg.clone(),
+                help: Some("Save the file as UTF-8 text.".into()),
+                related: Vec::new(),
+                path: String::new(),
+            },
+        );
+    }
+    let class = classify::classify(file, &loaded, charts);
+    let mut resources = Vec::new();
+    if !class.is_objects() {
+        // Not Kubernetes objects: nothing of it is linted; one opt-in info says why.
+        loaded.problems = vec![skipped(file, &class)];
+        return LoadedFile { documents: loaded.documents, problems: loaded.problems, resources, class };
+    }
+    for (i, doc) in loaded.documents.iter().enumerate() {
+        resource::identify(id, file, i, doc, &config.default_namespace, &mut resources, &mut loaded.problems);
+    }
+    LoadedFile { documents: loaded.documents, problems: loaded.problems, resources, class }
 }
 
 /// The opt-in `not-a-manifest` info of a file that is not linted as objects.
@@ -319,23 +353,47 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         .flat_map_iter(|(lf, r)| {
             let file = sources.get(r.file);
             let doc = &lf.documents[r.doc];
-            let mut out = Vec::new();
             if doc.flattened {
-                return out;
+                return Vec::new();
             }
-            let mut shared = Shared::default();
-            for (i, rule, cases) in by_kind.get(r.object.kind.as_str()).map_or(&[][..], Vec::as_slice) {
-                match &rule_ns {
-                    None => evaluate_rule(rule, cases, file, doc, r, config, &index, &mut shared, &mut out),
-                    Some(ns) => {
-                        let start = std::time::Instant::now();
-                        evaluate_rule(rule, cases, file, doc, r, config, &index, &mut shared, &mut out);
-                        let spent = start.elapsed().as_nanos() as u64;
-                        ns[*i].fetch_add(spent, std::sync::atomic::Ordering::Relaxed);
+            // A bug of kvet's on one object costs that object only: it gets an `internal-error` finding.
+            crate::guard::guard(|| {
+                crate::guard::inject(config, crate::guard::Fault::Evaluate);
+                let mut out = Vec::new();
+                let mut shared = Shared::default();
+                for (i, rule, cases) in by_kind.get(r.object.kind.as_str()).map_or(&[][..], Vec::as_slice) {
+                    match &rule_ns {
+                        None => evaluate_rule(rule, cases, file, doc, r, config, &index, &mut shared, &mut out),
+                        Some(ns) => {
+                            let start = std::time::Instant::now();
+                            evaluate_rule(rule, cases, file, doc, r, config, &index, &mut shared, &mut out);
+                            let spent = start.elapsed().as_nanos() as u64;
+                            ns[*i].fetch_add(spent, std::sync::atomic::Ordering::Relaxed);
+                        }
                     }
                 }
-            }
-            out
+                out
+            })
+            .unwrap_or_else(|panic| {
+                let node = r.node(doc);
+                // The object's first line.
+                let start = node.spans.span.start;
+                let span =
+                    Span::new(start as usize, file.line_end(file.position(start).line as usize).max(start as usize));
+                pack.get("internal-error")
+                    .filter(|rule| config.runs(rule))
+                    .map(|rule| {
+                        problem_finding(
+                            rule,
+                            r.file,
+                            &internal_error(span, "checking", &panic),
+                            Some(r.object.clone()),
+                            None,
+                        )
+                    })
+                    .into_iter()
+                    .collect()
+            })
         })
         .collect();
     raw.append(&mut evaluated);

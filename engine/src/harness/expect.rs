@@ -49,7 +49,8 @@ pub fn parse_sidecar(text: &str) -> Result<Vec<(u32, String)>, String> {
 
 /// Applies the `# kvet-test: SETTING…` directives of a fixture to a copy of the run's config. Settings:
 /// `k8s-version=X.Y` (the target Kubernetes version, which must be embedded), `strict` (`--strict`),
-/// `enable=ID[,ID]` (opt-in rules) and `disable=ID[,ID]`.
+/// `enable=ID[,ID]` (opt-in rules), `disable=ID[,ID]` and `fault=load|evaluate` (a panic injected while the
+/// fixture is loaded or its objects are evaluated: kvet's bug containment, `internal-error`).
 /// Errors name the line.
 pub fn apply_settings(text: &str, config: &mut crate::Config) -> Result<(), String> {
     for (i, line) in text.lines().enumerate() {
@@ -69,9 +70,11 @@ pub fn apply_settings(text: &str, config: &mut crate::Config) -> Result<(), Stri
                 None if setting == "strict" => config.strict_schemas = true,
                 Some(("enable", ids)) => config.also_enabled.extend(split_ids(ids).map(str::to_owned)),
                 Some(("disable", ids)) => config.also_disabled.extend(split_ids(ids).map(str::to_owned)),
+                Some(("fault", "load")) => config.fault = Some(crate::guard::Fault::Load),
+                Some(("fault", "evaluate")) => config.fault = Some(crate::guard::Fault::Evaluate),
                 _ => {
                     return Err(format!(
-                        "line {}: unknown kvet-test setting `{setting}` (k8s-version=X.Y, strict, enable=ID[,ID], disable=ID[,ID])",
+                        "line {}: unknown kvet-test setting `{setting}` (k8s-version=X.Y, strict, enable=ID[,ID], disable=ID[,ID], fault=load|evaluate)",
                         i + 1
                     ))
                 }

@@ -224,17 +224,40 @@ impl Pack {
         }
         for dir in extra {
             let mut files = Vec::new();
+            let is_yaml = |p: &Path| p.extension().is_some_and(|e| e == "yaml" || e == "yml");
             if dir.is_file() {
-                files.push(dir.to_path_buf());
+                // Only rule files are read, so an error snippet never shows another file's content.
+                if is_yaml(dir) {
+                    files.push(dir.to_path_buf());
+                } else {
+                    loader.error_without_source(format!(
+                        "{} is not a rule file (.yaml or .yml); not read",
+                        dir.display()
+                    ));
+                }
             } else {
+                let root = dir.canonicalize().ok();
                 for entry in ignore::WalkBuilder::new(dir).standard_filters(false).build().flatten() {
                     let p = entry.path();
-                    if p.is_file() && p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-                        if p.file_name().is_some_and(|n| n == "areas.yaml") {
+                    if !is_yaml(p) || p.file_name().is_some_and(|n| n == "areas.yaml") {
+                        continue;
+                    }
+                    if entry.path_is_symlink() {
+                        // A link is followed only to a file inside the rule directory.
+                        let target = p.canonicalize().ok();
+                        let inside = matches!((&root, &target), (Some(r), Some(t)) if t.starts_with(r) && t.is_file());
+                        if !inside {
+                            loader.error_without_source(format!(
+                                "rule file {} is a symbolic link to a file outside {}; not read",
+                                p.display(),
+                                dir.display()
+                            ));
                             continue;
                         }
-                        files.push(p.to_path_buf());
+                    } else if !entry.file_type().is_some_and(|t| t.is_file()) {
+                        continue;
                     }
+                    files.push(p.to_path_buf());
                 }
                 if !dir.exists() {
                     loader.error_without_source(format!("rule directory {} does not exist", dir.display()));

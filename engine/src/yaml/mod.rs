@@ -90,13 +90,56 @@ pub fn load(file: &SourceFile) -> Loaded {
         }
     }
     out.problems.sort_by_key(|p| (p.span.start, p.rule));
-    #[cfg(debug_assertions)]
-    for doc in &out.documents {
+    // The invariant every renderer relies on, checked on every load: a span that is not a valid range of the
+    // text is a bug of the loader's. Debug builds stop there (the tests, the fixture run and the fuzz targets
+    // see it); a release build reports it as an `internal-error` at the span's line and repairs the spans, so
+    // the file is still checked and nothing slices outside the text.
+    for (i, doc) in out.documents.iter_mut().enumerate() {
         if let Some(bad) = invalid_span(text, &doc.spans) {
-            panic!("{}: span {bad:?} is not a valid range of the text ({} bytes)", file.name, text.len());
+            debug_assert!(false, "{}: span {bad:?} is not a valid range of the text ({} bytes)", file.name, text.len());
+            repair_spans(text, &mut doc.spans);
+            let at = clamp(text, bad).start as usize;
+            let line = file.position(at as u32).line as usize;
+            out.problems.push(Problem {
+                rule: "internal-error",
+                severity: Severity::Error,
+                span: Span::new(file.line_start(line), file.line_end(line)),
+                message: format!(
+                    "kvet computed an impossible location in document {} (bytes {}..{} of {}); locations in it may be off",
+                    i + 1,
+                    bad.start,
+                    bad.end,
+                    text.len()
+                ),
+                help: Some(crate::guard::HELP.into()),
+                related: Vec::new(),
+                path: String::new(),
+            });
         }
     }
     out
+}
+
+/// The nearest valid range of `text` to `span`: both ends inside the text, on character boundaries, start ≤ end.
+fn clamp(text: &str, span: Span) -> Span {
+    let floor = |mut i: usize| {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let start = floor(span.start as usize);
+    Span::new(start, floor(span.end as usize).max(start))
+}
+
+/// Makes every span of `node` a valid range of `text` ([`clamp`]).
+fn repair_spans(text: &str, node: &mut SpanNode) {
+    node.span = clamp(text, node.span);
+    node.key_span = node.key_span.map(|k| clamp(text, k));
+    for c in &mut node.children {
+        repair_spans(text, c);
+    }
 }
 
 /// The first span of `node` (value or key, depth first) that is not a valid range of `text`: start after end,

@@ -250,3 +250,20 @@ fn block_scalar_ending_the_file_without_a_line_break_keeps_none() {
     let (_, l) = load_str(include_str!("../../../fixtures/regressions/block-scalar-at-end-without-line-break.yaml"));
     assert_eq!(l.documents[0].value["data"]["app.conf"], json!("x = 1"));
 }
+
+#[test]
+fn impossible_spans_are_repaired_to_the_nearest_valid_range() {
+    let text = "k: é\n";
+    // Inverted, past the end, inside the two bytes of `é`.
+    assert_eq!(super::clamp(text, Span { start: 4, end: 2 }), Span::new(3, 3));
+    assert_eq!(super::clamp(text, Span { start: 2, end: 99 }), Span::new(2, text.len()));
+    assert_eq!(super::clamp(text, Span { start: 4, end: 4 }), Span::new(3, 3));
+    let (f, mut l) = load_str("a:\n  é: x");
+    let doc = &mut l.documents[0];
+    doc.spans.children[0].span = Span { start: 13, end: 5 };
+    doc.spans.children[0].children[0].key_span = Some(Span { start: 6, end: 8 });
+    assert!(invalid_span(&f.text, &doc.spans).is_some());
+    super::repair_spans(&f.text, &mut doc.spans);
+    assert_eq!(invalid_span(&f.text, &doc.spans), None);
+    assert_eq!(doc.spans.children[0].span, Span::new(f.text.len(), f.text.len()));
+}
