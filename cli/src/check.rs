@@ -212,7 +212,11 @@ pub fn run(args: CheckArgs) -> i32 {
             } else {
                 report::render_with_pack(&report, format, &file_opts, Some(&pack))
             };
-            if let Err(e) = std::fs::write(path, text) {
+            if let Some(input) = input_at(&report, path) {
+                eprintln!("error: --output {} is the input file {input}: refusing to overwrite it", path.display());
+                return 2;
+            }
+            if let Err(e) = write_replacing(path, &text) {
                 eprintln!("error: cannot write {}: {e}", path.display());
                 return 2;
             }
@@ -229,8 +233,7 @@ pub fn run(args: CheckArgs) -> i32 {
         }
     }
     timer.phase("render");
-    let mut out = std::io::stdout().lock();
-    if out.write_all(stdout_text.as_bytes()).and_then(|_| out.flush()).is_err() {
+    if !crate::emit(&stdout_text) {
         return 2;
     }
     let fail_on = match args.fail_on {
@@ -264,14 +267,48 @@ pub fn test(args: TestArgs) -> i32 {
         // A user's own pack: coverage is about their rules, not the built-in ones.
         run.coverage.retain(|c| pack.get(&c.rule).is_some_and(|r| !r.builtin));
     }
-    print!("{}", harness::render_summary(&run));
+    crate::out!("{}", harness::render_summary(&run));
     let mut ok = run.ok();
     if args.coverage {
-        print!("{}", harness::coverage_table(&run));
+        crate::out!("{}", harness::coverage_table(&run));
         if !harness::coverage_ok(&run) {
-            println!("coverage: some rules lack a fixture where they fire or one where they stay quiet");
+            crate::out!("coverage: some rules lack a fixture where they fire or one where they stay quiet\n");
             ok = false;
         }
     }
     i32::from(!ok)
+}
+
+/// The input file of the run that `output` would overwrite (the same file once symlinks are resolved), if any.
+fn input_at(report: &kvet_engine::Report, output: &Path) -> Option<String> {
+    let resolve = |p: &Path| {
+        p.canonicalize().ok().or_else(|| {
+            // Not there yet: its directory resolved, plus the name.
+            let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            Some(parent.canonicalize().ok()?.join(p.file_name()?))
+        })
+    };
+    let target = resolve(output)?;
+    let name = target.file_name()?;
+    report.sources.iter().map(|(_, f)| f.name.as_str()).find_map(|input| {
+        let p = Path::new(input);
+        // Only a file of the same name can be the same file once resolved.
+        if input == "-" || p.file_name().is_none() {
+            return None;
+        }
+        let resolved = resolve(p)?;
+        (resolved.file_name() == Some(name) && resolved == target).then(|| input.to_owned())
+    })
+}
+
+/// Writes `text` to `path` through a temporary file in the same directory and a rename, so that a reader
+/// never sees half a report and a symlink at `path` is replaced rather than written through.
+fn write_replacing(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().ok_or_else(|| std::io::Error::other("not a file name"))?;
+    let tmp = dir.join(format!(".{}.kvet-{}.tmp", name.to_string_lossy(), std::process::id()));
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }

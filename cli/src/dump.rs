@@ -30,7 +30,7 @@ pub fn run(args: DumpArgs) -> i32 {
             })
             .collect();
         let documents: Vec<_> = loaded.documents.into_iter().map(|d| d.value).collect();
-        println!("{}", json!({"file": name, "documents": documents, "problems": problems}));
+        crate::out!("{}\n", json!({"file": name, "documents": documents, "problems": problems}));
     }
     status
 }

@@ -41,6 +41,37 @@ fn main() -> ExitCode {
     ExitCode::from(code as u8)
 }
 
+/// Writes `text` to stdout. A closed pipe (`kvet rules | head -1`) is not an error: the reader has what it
+/// wanted, so the rest is dropped quietly, as ripgrep does. `false` on any other write error.
+pub(crate) fn emit(text: &str) -> bool {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            // Nothing more will be read: stop printing, keep the exit status.
+            STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// Set once stdout turned out to be a closed pipe; later output is skipped.
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// [`emit`], unless stdout is already known to be closed.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::emit_unless_closed(&format!($($arg)*))
+    };
+}
+
+pub(crate) fn emit_unless_closed(text: &str) -> bool {
+    STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed) || emit(text)
+}
+
 /// Prints a located usage error (config, rule pack) to stderr and returns exit status 2.
 pub(crate) fn fail_with(report: Report) -> i32 {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -152,9 +183,21 @@ pub(crate) fn load_pack(pack_args: &PackArgs, cfg: &Config) -> Result<Pack, i32>
 }
 
 /// Sets the rayon pool size.
+/// More threads than this many per core only cost memory and switching (each thread has its own stack and
+/// caches); `--jobs` is capped there.
+const JOBS_PER_CORE: usize = 4;
+
 pub(crate) fn set_jobs(jobs: Option<usize>) {
     if let Some(n) = jobs {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cap = cores * JOBS_PER_CORE;
+        let n = if n > cap {
+            eprintln!("warning: --jobs {n} is more than {JOBS_PER_CORE} per core; using {cap} ({cores} cores)");
+            cap
+        } else {
+            n.max(1)
+        };
         // Fails only if a pool exists already, which cannot happen this early.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
     }
 }

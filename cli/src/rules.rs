@@ -31,16 +31,16 @@ pub fn list(args: RulesArgs) -> i32 {
     match args.format {
         RulesFormat::Json => {
             let all: Vec<_> = pack.rules().iter().map(metadata).collect();
-            println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+            crate::out!("{}\n", serde_json::to_string_pretty(&all).unwrap_or_default());
         }
         RulesFormat::Table => {
             let w = pack.rules().iter().map(|r| r.id.len()).max().unwrap_or(2);
-            println!("{:<w$}  {:<8}  {:<11}  summary", "id", "severity", "area");
+            crate::out!("{:<w$}  {:<8}  {:<11}  summary\n", "id", "severity", "area");
             for r in pack.rules() {
                 let off = if r.enabled { "" } else { " (disabled)" };
-                println!("{:<w$}  {:<8}  {:<11}  {}{off}", r.id, r.severity.as_str(), r.area, r.summary);
+                crate::out!("{:<w$}  {:<8}  {:<11}  {}{off}\n", r.id, r.severity.as_str(), r.area, r.summary);
             }
-            println!("{} rules", pack.rules().len());
+            crate::out!("{} rules\n", pack.rules().len());
         }
     }
     0
@@ -82,7 +82,7 @@ pub fn explain(args: ExplainArgs) -> i32 {
     };
     match pack.get(&args.id) {
         Some(r) => {
-            print!("{}", explain_text(r));
+            crate::out!("{}", explain_text(r));
             0
         }
         None => {

@@ -51,6 +51,8 @@ pub struct SourceFile {
     /// A problem found while reading (not UTF-8, binary): byte offset and message.
     pub read_error: Option<(usize, String)>,
     line_starts: Vec<u32>,
+    /// [`SourceFile::display_text`], computed on first use.
+    display: std::sync::OnceLock<Option<Box<str>>>,
 }
 
 impl SourceFile {
@@ -60,7 +62,42 @@ impl SourceFile {
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         line_starts.push(0);
         line_starts.extend(memchr_newlines(text.as_bytes()).map(|i| (i + 1) as u32));
-        SourceFile { name: name.into(), text, reported: true, read_error: None, line_starts }
+        SourceFile {
+            name: name.into(),
+            text,
+            reported: true,
+            read_error: None,
+            line_starts,
+            display: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The text as snippets show it: the same bytes, except that every control character that would act on a
+    /// terminal or a CI log (an escape sequence, a lone carriage return, a line separator, a bidirectional
+    /// override — [`is_unsafe_char`]; tabs and line breaks stay) is replaced by as many `?` as it has bytes,
+    /// so that every offset and line of the text is still right. Computed once, and only for a file that
+    /// has such a character.
+    pub fn display_text(&self) -> &str {
+        let owned = self.display.get_or_init(|| {
+            let text = &*self.text;
+            let bytes = text.as_bytes();
+            let unsafe_at = |i: usize, c: char| {
+                is_unsafe_char(c) && !matches!(c, '\t' | '\n') && !(c == '\r' && bytes.get(i + 1) == Some(&b'\n'))
+            };
+            if !text.char_indices().any(|(i, c)| unsafe_at(i, c)) {
+                return None;
+            }
+            let mut out = String::with_capacity(text.len());
+            for (i, c) in text.char_indices() {
+                if unsafe_at(i, c) {
+                    out.extend(std::iter::repeat_n('?', c.len_utf8()));
+                } else {
+                    out.push(c);
+                }
+            }
+            Some(out.into_boxed_str())
+        });
+        owned.as_deref().unwrap_or(&self.text)
     }
 
     /// Number of lines (a trailing newline does not start a new line).
@@ -191,5 +228,55 @@ mod tests {
         assert_eq!(f.position(12), Position { line: 2, column: 7 });
         assert_eq!(f.line_text(2), "näme: x");
         assert_eq!(f.line_count(), 2);
+    }
+}
+
+/// Whether `c` would act on a terminal or a CI log instead of being shown: C0/C1 controls and DEL, the
+/// line and paragraph separators, and the bidirectional formatting characters ("Trojan Source").
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` with every [`is_unsafe_char`] written as a visible escape (`\n`, `\r`, `\t`, `\u{1b}`): for file names
+/// and for document values inside messages, which a file in a pull request controls. A name such as
+/// `f⏎::error::x.yaml` must not start a line of the log with `::` (a GitHub Actions workflow command), and an
+/// escape sequence must not reach the terminal.
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod visible_tests {
+    use super::visible;
+
+    #[test]
+    fn control_characters_become_escapes() {
+        assert_eq!(visible("apps/db.yaml"), "apps/db.yaml");
+        assert_eq!(visible("f\n::error::x.yaml"), "f\\n::error::x.yaml");
+        assert_eq!(visible("a\r\tb\u{1b}[31m\u{202e}"), "a\\r\\tb\\u{1b}[31m\\u{202e}");
+        assert_eq!(visible("你好 é"), "你好 é");
+    }
+
+    #[test]
+    fn snippets_keep_offsets_but_not_control_characters() {
+        let f = super::SourceFile::new("f.yaml", "a: \"x\u{1b}[2J\"\r\nb: \"\u{202e}y\r::error::z\"\r\n");
+        assert_eq!(f.display_text().len(), f.text.len());
+        assert_eq!(f.display_text(), "a: \"x?[2J\"\r\nb: \"???y?::error::z\"\r\n");
+        let plain = super::SourceFile::new("g.yaml", "a: 1\r\n\tb: 2\n");
+        assert!(std::ptr::eq(plain.display_text(), &*plain.text), "no copy for a file without them");
     }
 }

@@ -259,3 +259,17 @@ fn rule_files_are_read_only_inside_their_directory() {
     assert!(other.contains("is not a rule file") && !other.contains("root:x"), "{other}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_finding_on_a_line_of_millions_of_characters_renders_without_a_snippet() {
+    use kvet_engine::report::{render, Format, RenderOptions};
+    let text = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: minified\ndata: {{blob: \"{}\", bad key: v}}\n",
+        "x".repeat(3_000_000)
+    );
+    let r = run(vec![SourceFile::new("wide.yaml", text), good()]);
+    assert!(has(&r, "wide.yaml", 5, "config-key-invalid"), "{:?}", found(&r));
+    let out = render(&r, Format::Human, &RenderOptions::default());
+    assert!(out.contains("(the line is too long to show)"), "{}", &out[..out.len().min(2000)]);
+    assert!(out.contains("pv-reclaim-recycle"), "the other findings are still drawn");
+}

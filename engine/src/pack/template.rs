@@ -95,6 +95,9 @@ impl Template {
             match part {
                 Part::Text(t) => out.push_str(t),
                 Part::Var { root, path, fallback } => match (vars.lookup(root, path).as_deref(), fallback) {
+                    // A document's value is shown, never acted on: control characters are escaped in a
+                    // text for people (a value can come from a pull request); a value for lookups stays.
+                    (Some(Value::String(s)), _) if mark => out.push_str(&crate::source::visible(s)),
                     (Some(Value::String(s)), _) => out.push_str(s),
                     (None | Some(Value::Null), Some(f)) => out.push_str(f),
                     (Some(Value::Null), None) => {}

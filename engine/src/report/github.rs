@@ -16,7 +16,24 @@ const SUMMARY_ROWS: usize = 500;
 
 /// Escapes the message part of a workflow command.
 pub(super) fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            // Other controls (an escape sequence in a file name) are percent-encoded too: the runner leaves
+            // them encoded, so the log shows them instead of acting on them.
+            c if crate::source::is_unsafe_char(c) => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Escapes a property value of a workflow command.
@@ -46,7 +63,8 @@ pub(super) fn render(report: &Report, pack: Option<&Pack>) -> String {
         for r in &f.related {
             let rfile = report.sources.get(r.file);
             let pos = rfile.position(r.span.start);
-            message.push_str(&format!("\nrelated: {}:{}:{}: {}", rfile.name, pos.line, pos.column, r.message));
+            let name = crate::source::visible(&rfile.name);
+            message.push_str(&format!("\nrelated: {name}:{}:{}: {}", pos.line, pos.column, r.message));
         }
         if let Some(url) = super::docs_url_in(pack, &f.rule) {
             message.push_str(&format!("\nsee: {url}"));
@@ -70,8 +88,30 @@ pub(super) fn render(report: &Report, pack: Option<&Pack>) -> String {
 }
 
 /// A Markdown table cell: one line, pipes escaped.
+/// A table cell of text: one line, control characters escaped, and every ASCII punctuation character that
+/// Markdown or HTML would act on backslash-escaped — a value from a pull request (`![x](https://…)`, `<!--`,
+/// `<img>`) is shown as typed, never rendered. Backticks are shown too, so a message's code spans appear as
+/// literal backticks.
 fn cell(s: &str) -> String {
-    s.split(['\n', '\r']).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ").replace('|', "\\|")
+    let line = s.split(['\n', '\r']).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
+    let mut out = String::with_capacity(line.len() + 8);
+    for c in crate::source::visible(&line).chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '<' | '>' | '#' | '!' | '|' | '~' | '&' | '$'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A table cell inside a code span (the location): one line, control characters escaped, backticks replaced
+/// (they would end the span) and pipes escaped (GitHub splits table cells before it reads code spans).
+fn code_cell(s: &str) -> String {
+    let line = s.split(['\n', '\r']).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
+    crate::source::visible(&line).replace('`', "'").replace('|', "\\|")
 }
 
 /// The job summary (Markdown) for `$GITHUB_STEP_SUMMARY`: the summary line and a table of findings,
@@ -86,7 +126,7 @@ pub fn step_summary(report: &Report, pack: Option<&Pack>) -> String {
     } else {
         "✅"
     };
-    let _ = writeln!(out, "{icon} {}\n", cell(&super::summary_line(report)));
+    let _ = writeln!(out, "{icon} {}\n", super::summary_line(report));
     if report.findings.is_empty() {
         return out;
     }
@@ -102,7 +142,7 @@ pub fn step_summary(report: &Report, pack: Option<&Pack>) -> String {
             out,
             "| {} | {rule} | `{}:{}:{}` | {} |",
             f.severity,
-            cell(&file.name).replace('`', "'"),
+            code_cell(&file.name),
             pos.line,
             pos.column,
             cell(&f.message)
@@ -177,9 +217,9 @@ mod tests {
 
 | severity | rule | location | message |
 |---|---|---|---|
-| info | `volume-unused` | `apps/db.yaml:9:9` | volume `host` is not mounted by any container |
-| warning | `hostpath-sensitive-path` | `apps/db.yaml:11:19` | hostPath `/etc` exposes sensitive node state to Deployment db |
-| error | `pv-reclaim-recycle` | `pv.yaml:6:34` | reclaim policy `Recycle` was removed |
+| info | `volume-unused` | `apps/db.yaml:9:9` | volume \\`host\\` is not mounted by any container |
+| warning | `hostpath-sensitive-path` | `apps/db.yaml:11:19` | hostPath \\`/etc\\` exposes sensitive node state to Deployment db |
+| error | `pv-reclaim-recycle` | `pv.yaml:6:34` | reclaim policy \\`Recycle\\` was removed |
 "
         );
         assert_eq!(step_summary(&empty_report(), None), "### kvet\n\n✅ no problems found in 1 file (1 resource)\n\n");

@@ -51,33 +51,63 @@ fn handler(opts: &RenderOptions) -> GraphicalReportHandler {
         .with_show_related_as_nested(true)
 }
 
+/// Lines longer than this many bytes (minified JSON, a megabyte key) are not drawn as snippets: miette lays
+/// out a snippet column by column, and panics on columns past about two million.
+const MAX_SNIPPET_LINE: usize = 4096;
+
+/// Whether a line that the snippet of `span` in `file` would draw is over [`MAX_SNIPPET_LINE`].
+fn too_wide(file: &SourceFile, span: Span) -> bool {
+    let first = file.position(span.start).line as usize;
+    let last = file.position(span.end.max(span.start)).line as usize;
+    (first..=last.min(first + 50)).any(|l| file.line_end(l).saturating_sub(file.line_start(l)) > MAX_SNIPPET_LINE)
+}
+
 fn render_one(handler: &GraphicalReportHandler, report: &Report, f: &Finding, docs: Option<String>, out: &mut String) {
-    let diag = diagnostic(report, f, docs);
+    let file = report.sources.get(f.file);
+    let wide = too_wide(file, f.span) || f.related.iter().any(|r| too_wide(report.sources.get(r.file), r.span));
     let mut s = String::new();
-    if handler.render_report(&mut s, &diag).is_err() {
-        // Only reachable if a span could not be read; fall back to a plain line, never panic.
-        let file = report.sources.get(f.file);
+    let drawn = !wide && {
+        let diag = diagnostic(report, f, docs);
+        // miette is not ours: should it still panic on some input, the finding is printed plainly.
+        crate::guard::guard(|| handler.render_report(&mut s, &diag).is_ok()).unwrap_or(false)
+    };
+    if !drawn {
+        // A line too long to draw, or a span that could not be read: a plain line, never a panic.
         let pos = file.position(f.span.start);
+        let why = if wide { " (the line is too long to show)" } else { "" };
         s = format!(
-            "{}: {}[{}]: {}\n  at {}:{}:{}\n",
-            f.severity, f.severity, f.rule, f.message, file.name, pos.line, pos.column
+            "{}[{}]: {}\n  at {}:{}:{}{why}\n",
+            f.severity,
+            f.rule,
+            crate::source::visible(&f.message),
+            crate::source::visible(&file.name),
+            pos.line,
+            pos.column
         );
+        if let Some(help) = f.help.as_deref().filter(|h| !h.is_empty()) {
+            s.push_str(&format!("  help: {}\n", crate::source::visible(help)));
+        }
     }
     out.push_str(&s);
 }
 
 fn diagnostic<'r>(report: &'r Report, f: &Finding, docs: Option<String>) -> FindingDiagnostic<'r> {
     let file = report.sources.get(f.file);
-    let mut labels =
-        vec![LabeledSpan::new_primary_with_span(f.label.clone().filter(|l| !l.is_empty()), display_span(file, f.span))];
+    let mut labels = vec![LabeledSpan::new_primary_with_span(
+        f.label.as_deref().filter(|l| !l.is_empty()).map(|l| crate::source::visible(l).into_owned()),
+        display_span(file, f.span),
+    )];
     let mut related = Vec::new();
     for r in &f.related {
         if r.file == f.file {
-            labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), display_span(file, r.span)));
+            labels.push(LabeledSpan::new_with_span(
+                Some(crate::source::visible(&r.message).into_owned()),
+                display_span(file, r.span),
+            ));
         } else {
             let rfile = report.sources.get(r.file);
             related.push(FindingDiagnostic {
-                message: r.message.clone(),
+                message: crate::source::visible(&r.message).into_owned(),
                 code: None,
                 severity: miette::Severity::Advice,
                 help: None,
@@ -221,8 +251,8 @@ impl SourceCode for FileSource<'_> {
         let window_end = if last < file.line_count() { file.line_start(last + 1) } else { len };
         let column = if first == start_line { start_pos.column as usize - 1 } else { 0 };
         Ok(Box::new(MietteSpanContents::new_named(
-            file.name.clone(),
-            &text.as_bytes()[window_start..window_end],
+            crate::source::visible(&file.name).into_owned(),
+            &file.display_text().as_bytes()[window_start..window_end],
             SourceSpan::new(window_start.into(), window_end - window_start),
             first - 1,
             column,

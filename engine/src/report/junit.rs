@@ -12,6 +12,7 @@
 
 use crate::finding::{Finding, ObjectRef, Severity};
 use crate::resource::{self, Resource};
+use crate::source::visible;
 use crate::source::{FileId, SourceFile, Span};
 use crate::Report;
 use quick_xml::events::{BytesDecl, BytesText, Event};
@@ -37,7 +38,7 @@ fn xml_safe(s: &str) -> String {
 
 /// Attribute values on one line (parsers normalise newlines in attributes to spaces anyway).
 fn attr(s: &str) -> String {
-    xml_safe(&s.split(['\n', '\r']).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" "))
+    xml_safe(&visible(s))
 }
 
 fn case_name(o: &ObjectRef, explicit_namespace: Option<&str>) -> String {
@@ -113,10 +114,15 @@ fn failure_text(report: &Report, findings: &[&Finding]) -> String {
         let pos = file.position(f.span.start);
         text.push_str(&format!(
             "{}:{}:{}: {}[{}]: {}\n",
-            file.name, pos.line, pos.column, f.severity, f.rule, f.message
+            visible(&file.name),
+            pos.line,
+            pos.column,
+            f.severity,
+            f.rule,
+            visible(&f.message)
         ));
         if !f.path.is_empty() {
-            text.push_str(&format!("  at: {}\n", f.path));
+            text.push_str(&format!("  at: {}\n", visible(&f.path)));
         }
         if let Some(help) = f.help.as_deref().filter(|h| !h.trim().is_empty()) {
             text.push_str(&format!("  help: {help}\n"));
@@ -124,7 +130,8 @@ fn failure_text(report: &Report, findings: &[&Finding]) -> String {
         for r in &f.related {
             let rfile = report.sources.get(r.file);
             let rpos = rfile.position(r.span.start);
-            text.push_str(&format!("  related: {}:{}:{}: {}\n", rfile.name, rpos.line, rpos.column, r.message));
+            let (name, message) = (visible(&rfile.name), visible(&r.message));
+            text.push_str(&format!("  related: {name}:{}:{}: {message}\n", rpos.line, rpos.column));
         }
     }
     xml_safe(&text)
@@ -256,7 +263,7 @@ apps/db.yaml:11:19: warning[hostpath-sensitive-path]: hostPath `/etc` exposes se
         let out = render(&report, Format::Junit, &RenderOptions::default());
         assert!(out.contains(r#"<testsuite name="c&lt;&amp;&gt;.yaml" tests="3" failures="1""#), "{out}");
         assert!(out.contains(r#"<testcase name="(file)" classname="c&lt;&amp;&gt;.yaml">"#), "{out}");
-        assert!(out.contains("bad &quot;thing&quot; &lt;here&gt; &amp; \u{FFFD}there"), "{out}");
+        assert!(out.contains(r"bad &quot;thing&quot; &lt;here&gt; &amp; \u{1}there"), "{out}");
         assert!(out.contains(r#"<testcase name="ConfigMap team/a (v1)" classname="c&lt;&amp;&gt;.yaml"/>"#), "{out}");
         assert!(out.contains(r#"<testcase name="ConfigMap b (v1)" classname="c&lt;&amp;&gt;.yaml"/>"#), "{out}");
     }

@@ -12,7 +12,8 @@ pub(super) fn render(report: &Report) -> String {
         let pos = file.position(f.span.start);
         // One line per finding, whatever the message contains.
         let message = one_line(&f.message);
-        let _ = writeln!(out, "{}:{}:{}: {}[{}]: {}", file.name, pos.line, pos.column, f.severity, f.rule, message);
+        let (name, message) = (crate::source::visible(&file.name), crate::source::visible(&message));
+        let _ = writeln!(out, "{name}:{}:{}: {}[{}]: {message}", pos.line, pos.column, f.severity, f.rule);
     }
     out.push_str(&super::summary_line(report));
     out.push('\n');
