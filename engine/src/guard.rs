@@ -44,8 +44,21 @@ pub(crate) fn guard<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
+/// The `internal-error` problem at `span`: the one shape of every report of a bug of kvet's.
+pub(crate) fn problem(span: crate::Span, message: String) -> crate::yaml::Problem {
+    crate::yaml::Problem {
+        rule: "internal-error",
+        severity: crate::Severity::Error,
+        span,
+        message,
+        help: Some(HELP.into()),
+        related: Vec::new(),
+        path: String::new(),
+    }
+}
+
 /// The help line of every `internal-error` finding.
-pub(crate) const HELP: &str = "This is a bug in kvet, not in the file: please report it with the file (or a reduced copy) at https://github.com/kvet-dev/kvet/issues; `# kvet-ignore-file: internal-error` silences it meanwhile.";
+const HELP: &str = "This is a bug in kvet, not in the file: please report it with the file (or a reduced copy) at https://github.com/kvet-dev/kvet/issues; `# kvet-ignore-file: internal-error` silences it meanwhile.";
 
 #[cfg(test)]
 mod tests {

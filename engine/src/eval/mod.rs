@@ -47,15 +47,8 @@ impl LoadedFile {
 
 /// The `internal-error` problem of a panic while `stage` ran on the file or object at `span`.
 fn internal_error(span: Span, stage: &str, panic: &str) -> Problem {
-    Problem {
-        rule: "internal-error",
-        severity: Severity::Error,
-        span,
-        message: format!("kvet failed while {stage} this (internal error: {panic}); its other findings are missing"),
-        help: Some(crate::guard::HELP.into()),
-        related: Vec::new(),
-        path: String::new(),
-    }
+    let message = format!("kvet failed while {stage} this (internal error: {panic}); its other findings are missing");
+    crate::guard::problem(span, message)
 }
 
 /// Loads and parses every file (parallel); used by `check` and by `--parse-only`.

@@ -93,7 +93,7 @@ pub(super) fn render(report: &Report, pack: Option<&Pack>) -> String {
 /// `<img>`) is shown as typed, never rendered. Backticks are shown too, so a message's code spans appear as
 /// literal backticks.
 fn cell(s: &str) -> String {
-    let line = s.split(['\n', '\r']).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
+    let line = super::short::one_line(s);
     let mut out = String::with_capacity(line.len() + 8);
     for c in crate::source::visible(&line).chars() {
         if matches!(
@@ -110,7 +110,7 @@ fn cell(s: &str) -> String {
 /// A table cell inside a code span (the location): one line, control characters escaped, backticks replaced
 /// (they would end the span) and pipes escaped (GitHub splits table cells before it reads code spans).
 fn code_cell(s: &str) -> String {
-    let line = s.split(['\n', '\r']).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
+    let line = super::short::one_line(s);
     crate::source::visible(&line).replace('`', "'").replace('|', "\\|")
 }
 

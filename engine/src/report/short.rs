@@ -20,7 +20,8 @@ pub(super) fn render(report: &Report) -> String {
     out
 }
 
-fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
+/// `s` on one line: its lines joined by spaces (empty ones dropped).
+pub(super) fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
     if s.contains(['\n', '\r']) {
         s.split(['\n', '\r']).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ").into()
     } else {

@@ -100,21 +100,14 @@ pub fn load(file: &SourceFile) -> Loaded {
             repair_spans(text, &mut doc.spans);
             let at = clamp(text, bad).start as usize;
             let line = file.position(at as u32).line as usize;
-            out.problems.push(Problem {
-                rule: "internal-error",
-                severity: Severity::Error,
-                span: Span::new(file.line_start(line), file.line_end(line)),
-                message: format!(
-                    "kvet computed an impossible location in document {} (bytes {}..{} of {}); locations in it may be off",
-                    i + 1,
-                    bad.start,
-                    bad.end,
-                    text.len()
-                ),
-                help: Some(crate::guard::HELP.into()),
-                related: Vec::new(),
-                path: String::new(),
-            });
+            let message = format!(
+                "kvet computed an impossible location in document {} (bytes {}..{} of {}); locations in it may be off",
+                i + 1,
+                bad.start,
+                bad.end,
+                text.len()
+            );
+            out.problems.push(crate::guard::problem(Span::new(file.line_start(line), file.line_end(line)), message));
         }
     }
     out
