@@ -25,6 +25,17 @@ pub enum Command {
     /// and the input of `cargo xtask yaml-oracle`.
     #[command(hide = true)]
     Dump(DumpArgs),
+    /// Print what kvet renders for each root kustomization under the paths, one JSON line per root (for
+    /// debugging and the differential test against `kubectl kustomize`).
+    #[command(hide = true)]
+    Render(RenderArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Files or directories (every kustomization among them is a candidate root).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -34,3 +34,42 @@ pub fn run(args: DumpArgs) -> i32 {
     }
     status
 }
+
+/// `kvet render PATH…` (hidden): for each root kustomization under the paths, one JSON line —
+/// `{"kustomization", "objects": [value…]}` when it renders, else `{"kustomization", "error"|"skipped": message,
+/// "file", "line"}`.
+pub fn render(args: crate::args::RenderArgs) -> i32 {
+    let found = match kvet_engine::discover::discover(&args.paths, None, &kvet_engine::discover::Filter::none()) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("kvet render: {e}");
+            return 2;
+        }
+    };
+    let sources = kvet_engine::discover::read(&found.inputs);
+    let rendering = kvet_engine::eval::render(&sources, &kvet_engine::Config::default());
+    let name = |i: usize| sources.get(kvet_engine::FileId(i as u32)).name.clone();
+    let mut lines: Vec<(String, serde_json::Value)> = Vec::new();
+    for r in &rendering.roots {
+        let objects: Vec<_> = r.documents.iter().map(|d| d.value.clone()).collect();
+        lines.push((name(r.kustomization), json!({"kustomization": name(r.kustomization), "objects": objects})));
+    }
+    let mut status = 0;
+    for n in &rendering.not_rendered {
+        let file = sources.get(kvet_engine::FileId(n.file as u32));
+        let key = if n.error { "error" } else { "skipped" };
+        if n.error {
+            status = 1;
+        }
+        let line = file.position(n.span.start).line;
+        lines.push((
+            name(n.kustomization),
+            json!({"kustomization": name(n.kustomization), key: n.message, "file": file.name, "line": line}),
+        ));
+    }
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, l) in lines {
+        crate::out!("{l}\n");
+    }
+    status
+}

@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         Command::Rules(a) => rules::list(a),
         Command::Explain(a) => rules::explain(a),
         Command::Dump(a) => dump::run(a),
+        Command::Render(a) => dump::render(a),
     };
     ExitCode::from(code as u8)
 }

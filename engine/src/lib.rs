@@ -12,6 +12,7 @@ pub mod finding;
 pub mod guard;
 pub mod harness;
 pub mod index;
+pub mod kustomize;
 pub mod pack;
 pub mod produced;
 pub mod quantity;

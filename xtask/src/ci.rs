@@ -1,7 +1,7 @@
 //! `cargo xtask ci`: exactly the checks CI runs, in order, stopping at the first failure.
 
 use crate::util::{cargo, repo_root, Args, TaskError, TaskResult};
-use crate::{corpus, precision, yaml_oracle};
+use crate::{corpus, kustomize, precision, yaml_oracle};
 use crate::{docs, fixtures};
 
 /// Runs `cargo ARGS…` in the repository root.
@@ -18,7 +18,7 @@ fn cargo_step(args: &[&str]) -> TaskResult {
 pub fn run(args: Args) -> TaskResult {
     args.finish()?;
     type Step = (&'static str, fn() -> TaskResult);
-    let steps: [Step; 9] = [
+    let steps: [Step; 10] = [
         ("cargo fmt --all -- --check", || cargo_step(&["fmt", "--all", "--", "--check"])),
         ("cargo clippy --workspace --all-targets -- -D warnings", || {
             cargo_step(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
@@ -32,6 +32,7 @@ pub fn run(args: Args) -> TaskResult {
         ("cargo xtask corpus", || corpus::run(Args::new(Vec::new()))),
         ("cargo xtask precision", || precision::run(Args::new(Vec::new()))),
         ("cargo xtask yaml-oracle", || yaml_oracle::run(Args::new(Vec::new()))),
+        ("cargo xtask kustomize", || kustomize::run(Args::new(Vec::new()))),
     ];
     for (index, (name, step)) in steps.iter().enumerate() {
         println!("==> [{}/{}] {name}", index + 1, steps.len());

@@ -9,6 +9,7 @@ mod fixtures;
 mod fuzz;
 mod gen_corpus;
 mod import_schemas;
+mod kustomize;
 mod measure;
 mod precision;
 mod prng;
@@ -39,6 +40,8 @@ tasks:
   yaml-oracle [--mutations N] [--show N]
                              kvet's YAML loader vs PyYAML (CSafeLoader) on the corpora, fixtures and seeded
                              mutations: where PyYAML accepts, kvet must load the same value without yaml-syntax
+  kustomize [--bless]        kvet's kustomize renderings vs the kubectl kustomize snapshots of
+                             xtask/kustomize-renderings.json (re-checked against kubectl when it is on PATH)
   fuzz [--target load|check] [--seconds N]
                              the cargo-fuzz targets of fuzz/ (nightly Rust), N seconds each (default 60),
                              seeded with the fixtures and ../shared/corpus
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         "schema-compare" => import_schemas::compare(args),
         "yaml-oracle" => yaml_oracle::run(args),
         "fuzz" => fuzz::run(args),
+        "kustomize" => kustomize::run(args),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(true)

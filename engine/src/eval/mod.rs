@@ -1031,3 +1031,23 @@ impl Vars for EvalVars<'_> {
         }
     }
 }
+
+/// The renderer's view of the loaded files.
+fn render_inputs<'a>(sources: &'a SourceMap, loaded: &'a [LoadedFile]) -> Vec<crate::kustomize::Input<'a>> {
+    sources
+        .iter()
+        .zip(loaded)
+        .map(|((_, file), lf)| crate::kustomize::Input {
+            file,
+            documents: &lf.documents,
+            kustomization: matches!(lf.class, Class::Kustomization),
+            broken: lf.problems.iter().any(|p| p.rule == "yaml-syntax"),
+        })
+        .collect()
+}
+
+/// Renders every root kustomization among `sources` (what `kvet render` prints).
+pub fn render(sources: &SourceMap, config: &Config) -> crate::kustomize::Rendering {
+    let loaded = load_all(sources, config);
+    crate::kustomize::render(&render_inputs(sources, &loaded))
+}
