@@ -50,7 +50,7 @@ impl Class {
     pub fn reason(&self) -> Option<String> {
         match self {
             Class::Objects => None,
-            Class::Kustomization => Some("a kustomization: its resources are checked as files of their own".into()),
+            Class::Kustomization => Some("a kustomization: kvet checks the objects it renders".into()),
             Class::Chart { chart, part } => Some(format!("{part} of the Helm chart {chart}")),
             Class::Patch { kustomization, how: Consumed::Patch } => {
                 Some(format!("a patch that {kustomization} applies: a partial object, not applied on its own"))

@@ -50,6 +50,9 @@ pub struct SourceFile {
     pub reported: bool,
     /// A problem found while reading (not UTF-8, binary): byte offset and message.
     pub read_error: Option<(usize, String)>,
+    /// Where the file is on disk when `name` does not say it (a fixture's files are named relative to the
+    /// fixture); a kustomization's generators read their inputs next to it.
+    pub disk_path: Option<std::path::PathBuf>,
     line_starts: Vec<u32>,
     /// [`SourceFile::display_text`], computed on first use.
     display: std::sync::OnceLock<Option<Box<str>>>,
@@ -67,6 +70,7 @@ impl SourceFile {
             text,
             reported: true,
             read_error: None,
+            disk_path: None,
             line_starts,
             display: std::sync::OnceLock::new(),
         }
@@ -204,6 +208,10 @@ impl SourceMap {
     /// All files in id order.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+    }
+    /// Drops every file from id `len` on (the run's virtual files, once their findings are mapped back).
+    pub fn truncate(&mut self, len: usize) {
+        self.files.truncate(len);
     }
     /// Number of files.
     pub fn len(&self) -> usize {

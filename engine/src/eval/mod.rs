@@ -136,7 +136,9 @@ fn skipped(file: &SourceFile, class: &Class) -> Problem {
 /// The help line of a skipped file's `not-a-manifest` finding.
 fn skip_help(class: &Class) -> &'static str {
     match class {
-        Class::Kustomization => "Check the resources it lists; kvet does not render kustomizations yet.",
+        Class::Kustomization => {
+            "kvet renders it and checks the result at the lines to edit (docs/kustomize-and-helm.md); a kustomization it cannot render gets a kustomize-not-rendered finding."
+        }
         Class::Patch { .. } => "Check the rendered kustomization: `kubectl kustomize DIR | kvet check -`.",
         Class::Chart { .. } => "Render the chart (`helm template CHART | kvet check -`) to check what it produces.",
         _ => "kvet checks Kubernetes objects only; exclude the file in .kvet.yaml to silence this.",
@@ -290,10 +292,13 @@ pub fn parse_only(sources: SourceMap, config: &Config) -> Report {
 }
 
 /// Runs the check.
-pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
+pub fn run(mut sources: SourceMap, pack: &Pack, config: &Config) -> Report {
     let mut timer = crate::timing::Timer::from_env();
-    let loaded = load_all(&sources, config);
+    let mut loaded = load_all(&sources, config);
     timer.phase("load");
+    let renders = render_into(&mut sources, &mut loaded, config);
+    let (sources, loaded) = (sources, loaded);
+    timer.phase("render");
     // The loader's problems and the duplicate objects become findings while the index is built (both read
     // the loaded files only).
     let (mut raw, mut index) = rayon::join(
@@ -301,8 +306,10 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         || Index::build(&sources, loaded.iter().map(|lf| (lf.documents.as_slice(), lf.resources.as_slice())), config),
     );
     // What kustomizations generate (ConfigMaps, Secrets) exists for reference rules, as kustomize creates it.
+    // (A rendered kustomization's generated objects are among its rendered objects.)
+    raw.extend(not_rendered_findings(pack, config, &sources, &renders));
     for (fi, lf) in loaded.iter().enumerate() {
-        if matches!(lf.class, Class::Kustomization) {
+        if matches!(lf.class, Class::Kustomization) && !renders.consumed.contains(&fi) {
             for doc in &lf.documents {
                 for (namespace, p) in crate::produced::kustomize_generated(doc.root()) {
                     index.add_produced(FileId(fi as u32), namespace.unwrap_or(&config.default_namespace), p);
@@ -397,7 +404,8 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         timer.costliest(spent.zip(active.iter().map(|r| r.id.as_str())).collect());
     }
     // Suppression (the scans and the per-finding matching in parallel; the bookkeeping in order).
-    let files: Vec<&SourceFile> = sources.iter().map(|(_, f)| f).collect();
+    // Real files only: the virtual texts of renderings repeat their comments, and findings move off them.
+    let files: Vec<&SourceFile> = sources.iter().take(renders.first).map(|(_, f)| f).collect();
     let directives: Vec<suppress::Directives> = files.par_iter().map(|f| suppress::scan(f)).collect();
     let annotations: HashMap<(FileId, usize, String), Vec<String>> = loaded
         .par_iter()
@@ -409,12 +417,38 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         })
         .collect();
     let annotated_files: HashSet<FileId> = annotations.keys().map(|(file, _, _)| *file).collect();
+    // The annotation verdict reads the finding's object where it was found (a rendered object's own
+    // annotations); then findings on rendered objects move to the lines a person edits, and the roots that
+    // share a base report its problem once.
+    let by_annotation: Vec<bool> = raw
+        .par_iter()
+        .map(|f| {
+            let aliases = pack.get(&f.rule).map(|r| r.aliases.as_slice()).unwrap_or(&[]);
+            f.object.is_some()
+                && annotated_files.contains(&f.file)
+                && object_annotation_matches(&annotations, &loaded, f, aliases)
+        })
+        .collect();
+    let raw: Vec<(Finding, bool)> = if renders.roots.is_empty() {
+        raw.into_iter().zip(by_annotation).collect()
+    } else {
+        let remapped: Vec<(Finding, bool, bool)> = raw
+            .into_iter()
+            .zip(by_annotation)
+            .map(|(mut f, a)| {
+                let rendered = f.file.0 as usize >= renders.first;
+                renders.remap(&mut f, &sources);
+                (f, a, rendered)
+            })
+            .collect();
+        merge_across_roots(remapped)
+    };
     // Per finding: None when its file is not reported, else the directives that silence it and whether an
     // annotation does.
     type Verdict = Option<(Vec<(usize, usize)>, bool)>;
     let verdicts: Vec<Verdict> = raw
         .par_iter()
-        .map(|f| {
+        .map(|(f, by_annotation)| {
             let file = sources.get(f.file);
             if !file.reported {
                 return None;
@@ -422,16 +456,13 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
             let line = file.position(f.span.start).line;
             let aliases = pack.get(&f.rule).map(|r| r.aliases.as_slice()).unwrap_or(&[]);
             let by_comment = directives[f.file.0 as usize].matches(&f.rule, aliases, line);
-            let by_annotation = f.object.is_some()
-                && annotated_files.contains(&f.file)
-                && object_annotation_matches(&annotations, &loaded, f, aliases);
-            Some((by_comment, by_annotation))
+            Some((by_comment, *by_annotation))
         })
         .collect();
     let mut suppressed = 0;
     let mut used: HashSet<(usize, usize, usize)> = HashSet::new();
     let mut findings = Vec::with_capacity(raw.len());
-    for (f, verdict) in raw.into_iter().zip(verdicts) {
+    for ((f, _), verdict) in raw.into_iter().zip(verdicts) {
         let Some((by_comment, by_annotation)) = verdict else { continue };
         for (d, i) in &by_comment {
             used.insert((f.file.0 as usize, *d, *i));
@@ -484,11 +515,20 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
 
-    let reported_files: Vec<usize> = sources.iter().filter(|(_, f)| f.reported).map(|(id, _)| id.0 as usize).collect();
+    let reported_files: Vec<usize> = sources
+        .iter()
+        .filter(|(id, f)| f.reported && (id.0 as usize) < renders.first)
+        .map(|(id, _)| id.0 as usize)
+        .collect();
+    // Resources: the loose objects of the reported files and the rendered objects of reported roots.
+    let rendered_resources: usize = (renders.first..sources.len())
+        .filter(|i| sources.get(FileId(*i as u32)).reported)
+        .map(|i| loaded[i].resources.len())
+        .sum();
     let summary = Summary {
         files: reported_files.len(),
         documents: reported_files.iter().map(|i| loaded[*i].documents.len()).sum(),
-        resources: reported_files.iter().map(|i| loaded[*i].resources.len()).sum(),
+        resources: reported_files.iter().map(|i| loaded[*i].resources.len()).sum::<usize>() + rendered_resources,
         skipped: reported_files.iter().filter(|i| !loaded[**i].class.is_objects()).count(),
         errors: findings.iter().filter(|f| f.severity == Severity::Error).count(),
         warnings: findings.iter().filter(|f| f.severity == Severity::Warning).count(),
@@ -503,6 +543,8 @@ pub fn run(sources: SourceMap, pack: &Pack, config: &Config) -> Report {
     drop(index);
     timer.phase("drop index");
     crate::dispose(loaded);
+    let mut sources = sources;
+    sources.truncate(renders.first);
     Report { sources, findings, summary }
 }
 
@@ -1050,4 +1092,159 @@ fn render_inputs<'a>(sources: &'a SourceMap, loaded: &'a [LoadedFile]) -> Vec<cr
 pub fn render(sources: &SourceMap, config: &Config) -> crate::kustomize::Rendering {
     let loaded = load_all(sources, config);
     crate::kustomize::render(&render_inputs(sources, &loaded))
+}
+
+/// The run's rendered kustomizations: their objects are loaded as virtual files from id `first` on (root `i`
+/// is file `first + i`), mapped back to the real files before anything is reported.
+struct Renders {
+    first: usize,
+    roots: Vec<crate::kustomize::Rendered>,
+    not_rendered: Vec<crate::kustomize::NotRendered>,
+    /// Every real file a rendered root read (its kustomizations, resources, patches).
+    consumed: HashSet<usize>,
+}
+
+/// Renders the root kustomizations among the loaded files and adds their objects as virtual files; the files a
+/// rendering consumed are linted only through it (their resources are dropped, their YAML problems kept).
+fn render_into(sources: &mut SourceMap, loaded: &mut Vec<LoadedFile>, config: &Config) -> Renders {
+    let first = sources.len();
+    if !loaded.iter().any(|lf| matches!(lf.class, Class::Kustomization)) {
+        return Renders { first, roots: Vec::new(), not_rendered: Vec::new(), consumed: HashSet::new() };
+    }
+    let rendering = {
+        let inputs = render_inputs(sources, loaded);
+        crate::guard::guard(|| crate::kustomize::render(&inputs))
+    };
+    let mut rendering = match rendering {
+        Ok(r) => r,
+        Err(panic) => {
+            // A bug of kvet's in the renderer: every kustomization is checked as before, and the first says why.
+            if let Some(lf) = loaded.iter_mut().find(|lf| matches!(lf.class, Class::Kustomization)) {
+                lf.problems.push(internal_error(Span::new(0, 0), "rendering", &panic));
+            }
+            return Renders { first, roots: Vec::new(), not_rendered: Vec::new(), consumed: HashSet::new() };
+        }
+    };
+    let mut consumed = HashSet::new();
+    for r in &rendering.roots {
+        consumed.extend(r.files.iter().copied());
+    }
+    for &i in &consumed {
+        let lf = &mut loaded[i];
+        lf.resources.clear();
+        lf.problems.retain(|p| p.rule != "manifest-identity");
+    }
+    for r in &mut rendering.roots {
+        let root = sources.get(FileId(r.kustomization as u32));
+        let mut file = SourceFile::new(format!("{}/rendered", root.name), std::mem::take(&mut r.text));
+        file.reported = root.reported;
+        let id = sources.add(file);
+        let documents = std::mem::take(&mut r.documents);
+        let (mut resources, mut problems) = (Vec::new(), Vec::new());
+        for (i, doc) in documents.iter().enumerate() {
+            resource::identify(id, sources.get(id), i, doc, &config.default_namespace, &mut resources, &mut problems);
+        }
+        loaded.push(LoadedFile { documents, problems, resources, class: Class::Objects });
+    }
+    Renders { first, roots: rendering.roots, not_rendered: rendering.not_rendered, consumed }
+}
+
+impl Renders {
+    /// The real location of `(file, span)`: itself for a real file, else where the rendered text came from.
+    fn locate(&self, file: FileId, span: Span) -> (FileId, Span) {
+        let Some(root) = (file.0 as usize).checked_sub(self.first).and_then(|i| self.roots.get(i)) else {
+            return (file, span);
+        };
+        match root.locate(span) {
+            Some((i, s)) => (FileId(i as u32), s),
+            None => (FileId(root.kustomization as u32), Span::new(0, 0)),
+        }
+    }
+
+    /// Maps a finding on rendered objects back to the files a person edits, naming the kustomization that
+    /// rendered it.
+    fn remap(&self, f: &mut Finding, sources: &SourceMap) {
+        for r in &mut f.related {
+            (r.file, r.span) = self.locate(r.file, r.span);
+        }
+        let Some(root) = (f.file.0 as usize).checked_sub(self.first).and_then(|i| self.roots.get(i)) else {
+            return;
+        };
+        (f.file, f.span) = self.locate(f.file, f.span);
+        let k = FileId(root.kustomization as u32);
+        let kfile = sources.get(k);
+        if f.file != k {
+            f.related.push(Related {
+                file: k,
+                span: Span::new(0, kfile.line_end(1)),
+                message: format!("rendered by {}", kfile.name),
+            });
+        }
+    }
+}
+
+/// The findings of the roots that could not be rendered: an error kustomize fails with (`kustomize-build`),
+/// or what kvet does not render (`kustomize-not-rendered`, info).
+fn not_rendered_findings(pack: &Pack, config: &Config, sources: &SourceMap, renders: &Renders) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for n in &renders.not_rendered {
+        let (id, severity) =
+            if n.error { ("kustomize-build", Severity::Error) } else { ("kustomize-not-rendered", Severity::Info) };
+        let Some(rule) = pack.get(id).filter(|r| config.runs(r)) else { continue };
+        let file = FileId(n.file as u32);
+        let span =
+            if n.span.is_empty() && n.span.start == 0 { Span::new(0, sources.get(file).line_end(1)) } else { n.span };
+        let related = if n.file != n.kustomization {
+            let k = sources.get(FileId(n.kustomization as u32));
+            vec![(Span::new(0, k.line_end(1)), format!("while rendering {}", k.name))]
+        } else {
+            Vec::new()
+        };
+        let p = Problem {
+            rule: id,
+            severity,
+            span,
+            message: n.message.clone(),
+            help: Some(n.help.clone()),
+            related: Vec::new(),
+            path: String::new(),
+        };
+        let mut f = problem_finding(rule, file, &p, None, None);
+        f.related = related
+            .into_iter()
+            .map(|(span, message)| Related { file: FileId(n.kustomization as u32), span, message })
+            .collect();
+        out.push(f);
+    }
+    out
+}
+
+/// One finding per (rule, file, span) among the findings on rendered objects: the roots that share a base report its problem once, at the
+/// base, naming every root that renders it (the first message is kept).
+fn merge_across_roots(findings: Vec<(Finding, bool, bool)>) -> Vec<(Finding, bool)> {
+    let mut at: HashMap<(String, FileId, u32, u32), usize> = HashMap::new();
+    let mut out: Vec<(Finding, bool)> = Vec::with_capacity(findings.len());
+    for (f, annotated, rendered) in findings {
+        if !rendered {
+            out.push((f, annotated));
+            continue;
+        }
+        let key = (f.rule.clone(), f.file, f.span.start, f.span.end);
+        match at.get(&key) {
+            Some(&i) => {
+                let kept = &mut out[i].0;
+                for r in f.related {
+                    if !kept.related.iter().any(|k| k.file == r.file && k.span == r.span && k.message == r.message) {
+                        kept.related.push(r);
+                    }
+                }
+                out[i].1 &= annotated;
+            }
+            None => {
+                at.insert(key, out.len());
+                out.push((f, annotated));
+            }
+        }
+    }
+    out
 }

@@ -327,7 +327,9 @@ fn run_one(
         if let Err(e) = expect::apply_settings(&text, &mut settings) {
             let _ = writeln!(problems, "{name}: {e}");
         }
-        sources.add(SourceFile::new(name.clone(), text));
+        let mut file = SourceFile::new(name.clone(), text);
+        file.disk_path = Some(path.clone());
+        sources.add(file);
     }
     if !problems.is_empty() {
         outcome.result.details = problems;

@@ -222,7 +222,9 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        self.generate(&kn, &dir, &mut objs)?;
+        let disk =
+            self.inputs[k].file.disk_path.as_deref().and_then(Path::parent).map_or(dir.clone(), Path::to_path_buf);
+        self.generate(&kn, &disk, &mut objs)?;
         self.transform(&kn, &dir, &mut objs)?;
         self.stack.pop();
         Ok(objs)

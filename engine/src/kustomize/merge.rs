@@ -118,6 +118,9 @@ fn merge_map(target: &mut Node, patch: &Node, typed: bool) {
             (_, V::Map(_)) if directive(pv) == Some("delete") => {
                 target.remove(k);
             }
+            // A value the patch repeats (a merge key such as a container's name) is not set by the patch: it
+            // keeps its location in the target.
+            (Some(tv), V::Scalar(p)) if matches!(&tv.v, V::Scalar(t) if t == p) => {}
             _ => target.set(k, clean(pv), key_span),
         }
     }
