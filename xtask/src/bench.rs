@@ -56,7 +56,7 @@ pub fn run(mut args: Args) -> TaskResult {
 
     let kvet = build_kvet_with(crate::util::Profile::Release)?;
     let corpora: Vec<PathBuf> = if given.is_empty() {
-        vec![bench_dir().join("10k"), bench_dir().join("shared-x5")]
+        vec![bench_dir().join("10k"), bench_dir().join("shared-x5"), bench_dir().join("kustomize-800")]
     } else {
         given.iter().map(PathBuf::from).collect()
     };
@@ -89,6 +89,10 @@ fn ensure_corpus(corpus: &Path) -> Result<bool, TaskError> {
     let name = corpus.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     if let Some(docs) = docs_for_name(name) {
         gen_corpus::write_corpus(docs, corpus)?;
+        return Ok(true);
+    }
+    if let Some(apps) = name.strip_prefix("kustomize-").and_then(|k| k.parse::<usize>().ok()) {
+        gen_corpus::write_kustomize(apps, corpus)?;
         return Ok(true);
     }
     if let Some(copies) = name.strip_prefix("shared-x").and_then(|k| k.parse::<usize>().ok()) {

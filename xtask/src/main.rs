@@ -34,6 +34,8 @@ tasks:
                              deterministic benchmark corpus (default: 1k, 10k, 100k into bench-corpus/)
   gen-corpus --from-corpus DIR [--copies K] [--out DIR]
                              K copies of DIR into bench-corpus/shared-xK/copy-0..K-1
+  gen-corpus --kustomize N [--out DIR]
+                             N applications, each a base rendered by 3 overlays, into bench-corpus/kustomize-N
   bench [--corpus DIR]... [--runs N]
                              time `kvet check` (1 and 2 threads) and `--parse-only`; writes bench-results.md
   import-schemas             regenerate engine/schemas/ (Kubernetes JSON Schemas) from PyPI kubernetes-validate

@@ -250,43 +250,55 @@ pub fn render(inputs: &[Input<'_>]) -> Rendering {
                 && !components.contains(i)
         })
         .collect();
-    let mut out = Rendering::default();
-    for k in roots {
-        let mut b = build::Builder::new(inputs, &by_path);
-        match b.root(k) {
-            Ok(objs) => {
-                let documents = objs
-                    .into_iter()
-                    .enumerate()
-                    .map(|(n, o)| {
-                        let (value, spans) = o.node.into_loaded();
-                        Document { index: n + 1, value, spans, flattened: false, literal_keys: false }
+    // Roots are independent: built in parallel, collected in root order.
+    use rayon::prelude::*;
+    let built: Vec<(usize, Result<Rendered, NotRendered>)> = roots
+        .par_iter()
+        .map(|&k| {
+            let mut b = build::Builder::new(inputs, &by_path);
+            let result = match b.root(k) {
+                Ok(objs) => {
+                    let documents = objs
+                        .into_iter()
+                        .enumerate()
+                        .map(|(n, o)| {
+                            let (value, spans) = o.node.into_loaded();
+                            Document { index: n + 1, value, spans, flattened: false, literal_keys: false }
+                        })
+                        .collect();
+                    Ok(Rendered {
+                        kustomization: k,
+                        text: std::mem::take(&mut b.virt.text),
+                        segments: std::mem::take(&mut b.virt.segments),
+                        documents,
+                        files: std::mem::take(&mut b.consumed),
                     })
-                    .collect();
-                out.roots.push(Rendered {
-                    kustomization: k,
-                    text: std::mem::take(&mut b.virt.text),
-                    segments: std::mem::take(&mut b.virt.segments),
-                    documents,
-                    files: std::mem::take(&mut b.consumed),
-                });
-            }
-            Err(stop) => {
-                let (span, error, message, help) = match stop {
-                    build::Stop::Skip { span, reason } => (
-                        span,
-                        false,
-                        format!(
-                            "{} is not rendered: {reason}; its resources are checked as files of their own",
-                            inputs[k].file.name
+                }
+                Err(stop) => {
+                    let (span, error, message, help) = match stop {
+                        build::Stop::Skip { span, reason } => (
+                            span,
+                            false,
+                            format!(
+                                "{} is not rendered: {reason}; its resources are checked as files of their own",
+                                inputs[k].file.name
+                            ),
+                            "Check the rendered output instead: `kubectl kustomize DIR | kvet check -`.".to_owned(),
                         ),
-                        "Check the rendered output instead: `kubectl kustomize DIR | kvet check -`.".to_owned(),
-                    ),
-                    build::Stop::Error { span, message, help } => (span, true, message, help),
-                };
-                let (file, span) = b.virt.locate(span).unwrap_or((k, Span::new(0, 0)));
-                out.not_rendered.push(NotRendered { kustomization: k, file, span, error, message, help });
-            }
+                        build::Stop::Error { span, message, help } => (span, true, message, help),
+                    };
+                    let (file, span) = b.virt.locate(span).unwrap_or((k, Span::new(0, 0)));
+                    Err(NotRendered { kustomization: k, file, span, error, message, help })
+                }
+            };
+            (k, result)
+        })
+        .collect();
+    let mut out = Rendering::default();
+    for (_, r) in built {
+        match r {
+            Ok(r) => out.roots.push(r),
+            Err(n) => out.not_rendered.push(n),
         }
     }
     out

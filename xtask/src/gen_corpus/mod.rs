@@ -15,6 +15,7 @@
 mod app_parts;
 mod apps;
 mod generator;
+mod kustomize;
 mod objects;
 mod platform_apps;
 mod pod;
@@ -59,13 +60,21 @@ pub struct Stats {
     pub kinds: BTreeMap<String, usize>,
 }
 
-/// `cargo xtask gen-corpus [--docs N] [--out DIR] | --from-corpus DIR --copies K [--out DIR]`.
+/// `cargo xtask gen-corpus [--docs N] [--out DIR] | --from-corpus DIR --copies K [--out DIR] | --kustomize N [--out DIR]`.
 pub fn run(mut args: Args) -> TaskResult {
     let docs = args.number("--docs")?;
     let out = args.value("--out")?.map(PathBuf::from);
     let from = args.value("--from-corpus")?.map(PathBuf::from);
     let copies = args.number("--copies")?;
+    let kustomize = args.number("--kustomize")?;
     args.finish()?;
+
+    if let Some(apps) = kustomize {
+        let out = out.unwrap_or_else(|| bench_dir().join(format!("kustomize-{apps}")));
+        let objects = write_kustomize(apps, &out)?;
+        println!("gen-corpus: {apps} applications x 3 overlays ({objects} rendered objects) in {}", out.display());
+        return Ok(true);
+    }
 
     if let Some(from) = from {
         if docs.is_some() {
@@ -94,6 +103,11 @@ pub fn run(mut args: Args) -> TaskResult {
         }
     }
     Ok(true)
+}
+
+/// Writes the kustomize benchmark repository of `apps` applications (see [`kustomize`]).
+pub fn write_kustomize(apps: usize, out: &Path) -> Result<usize, TaskError> {
+    kustomize::write(apps, out)
 }
 
 /// `bench-corpus/` in the repository root.
