@@ -46,3 +46,16 @@ fn a_wrong_key_a_patch_introduces_is_reported_at_the_patch_and_hashed_names_reso
     assert!(report.sources.iter().all(|(_, s)| !s.name.ends_with("/rendered")));
     assert_eq!(report.summary.resources, 10);
 }
+
+#[test]
+fn a_changed_patch_is_checked_through_its_rendering_when_the_rest_is_context() {
+    // What pre-commit runs: the changed file named, the repository as `--context`.
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/kustomize/fail-shop");
+    let found = discover(&[root.join("overlays/staging/db-user.yaml")], Some(&root), &Filter::none()).unwrap();
+    let pack = Pack::load(&[], &BTreeMap::new()).expect("embedded pack loads");
+    let report = check(read(&found.inputs), &pack, &Config::default());
+    let rules: Vec<(&str, String)> = report.findings.iter().map(|f| (f.rule.as_str(), file_of(&report, f))).collect();
+    assert!(rules.contains(&("config-ref-key-missing", "overlays/staging/db-user.yaml".into())), "{rules:?}");
+    // Nothing on the unchanged base or the other overlay.
+    assert!(rules.iter().all(|(_, file)| file == "overlays/staging/db-user.yaml"), "{rules:?}");
+}

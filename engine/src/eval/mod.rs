@@ -1137,7 +1137,9 @@ fn render_into(sources: &mut SourceMap, loaded: &mut Vec<LoadedFile>, config: &C
     for r in &mut rendering.roots {
         let root = sources.get(FileId(r.kustomization as u32));
         let mut file = SourceFile::new(format!("{}/rendered", root.name), std::mem::take(&mut r.text));
-        file.reported = root.reported;
+        // Reported when any file it read is (pre-commit names a changed patch; the rest is `--context`): each
+        // finding is then kept or dropped by the file it maps back to.
+        file.reported = r.files.iter().any(|i| sources.get(FileId(*i as u32)).reported);
         let id = sources.add(file);
         let documents = std::mem::take(&mut r.documents);
         let (mut resources, mut problems) = (Vec::new(), Vec::new());
