@@ -139,6 +139,14 @@ impl Tally {
                 self.known += 1;
                 return;
             }
+            // `&name:` then a newline: the same known difference (YAML 1.2 anchors the next node as `name:`, a
+            // sequence where a key belongs is then a syntax error; libyaml reads an anchored null key), in the
+            // form where saphyr's error comes before kvet's anchor hint can name it.
+            let text = std::fs::read_to_string(repo_root().join(file)).unwrap_or_default();
+            if has_anchor_with_colon(&text) {
+                self.known += 1;
+                return;
+            }
             self.add(format!("kvet reports yaml-syntax, PyYAML accepts ({origin})"), format!("{file}:{syntax}"));
             return;
         }

@@ -139,7 +139,9 @@ fn skip_help(class: &Class) -> &'static str {
         Class::Kustomization => {
             "kvet renders it and checks the result at the lines to edit (docs/kustomize-and-helm.md); a kustomization it cannot render gets a kustomize-not-rendered finding."
         }
-        Class::Patch { .. } => "Check the rendered kustomization: `kubectl kustomize DIR | kvet check -`.",
+        Class::Patch { .. } => {
+            "kvet checks it through the kustomization's rendering (docs/kustomize-and-helm.md); where that is not rendered, check `kubectl kustomize DIR | kvet check -`."
+        }
         Class::Chart { .. } => "Render the chart (`helm template CHART | kvet check -`) to check what it produces.",
         _ => "kvet checks Kubernetes objects only; exclude the file in .kvet.yaml to silence this.",
     }
