@@ -1121,8 +1121,9 @@ fn render_into(sources: &mut SourceMap, loaded: &mut Vec<LoadedFile>, config: &C
         Ok(r) => r,
         Err(panic) => {
             // A bug of kvet's in the renderer: every kustomization is checked as before, and the first says why.
-            if let Some(lf) = loaded.iter_mut().find(|lf| matches!(lf.class, Class::Kustomization)) {
-                lf.problems.push(internal_error(Span::new(0, 0), "rendering", &panic));
+            if let Some(i) = loaded.iter().position(|lf| matches!(lf.class, Class::Kustomization)) {
+                let first_line = Span::new(0, sources.get(FileId(i as u32)).line_end(1));
+                loaded[i].problems.push(internal_error(first_line, "rendering", &panic));
             }
             return Renders { first, roots: Vec::new(), not_rendered: Vec::new(), consumed: HashSet::new() };
         }

@@ -932,20 +932,8 @@ fn add_labels(objs: &mut [Obj], pairs: &[(String, Node)], selectors: bool, templ
             }
         }
         if templates {
-            match kind.as_str() {
-                _ if workload || matches!(kind.as_str(), "Job" | "ReplicationController") => {
-                    add_pairs(&mut o.node, &["spec", "template", "metadata", "labels"], pairs, true);
-                }
-                "CronJob" => {
-                    add_pairs(&mut o.node, &["spec", "jobTemplate", "metadata", "labels"], pairs, true);
-                    add_pairs(
-                        &mut o.node,
-                        &["spec", "jobTemplate", "spec", "template", "metadata", "labels"],
-                        pairs,
-                        true,
-                    );
-                }
-                _ => {}
+            for meta in template_metadata(&kind) {
+                add_pairs(&mut o.node, &[*meta, &["labels"]].concat(), pairs, true);
             }
             if kind == "StatefulSet" && selectors {
                 for t in o.node.at_mut(&["spec", "volumeClaimTemplates"]).map(Node::items_mut).unwrap_or(&mut []) {
@@ -953,6 +941,17 @@ fn add_labels(objs: &mut [Obj], pairs: &[(String, Node)], selectors: bool, templ
                 }
             }
         }
+    }
+}
+
+/// The template `metadata` paths that kustomize's label and annotation transformers also write, per kind.
+fn template_metadata(kind: &str) -> &'static [&'static [&'static str]] {
+    match kind {
+        "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet" | "Job" | "ReplicationController" => {
+            &[&["spec", "template", "metadata"]]
+        }
+        "CronJob" => &[&["spec", "jobTemplate", "metadata"], &["spec", "jobTemplate", "spec", "template", "metadata"]],
+        _ => &[],
     }
 }
 
@@ -964,20 +963,8 @@ fn add_annotations(objs: &mut [Obj], pairs: &[(String, Node)]) {
     for o in objs.iter_mut() {
         let kind = o.kind().to_owned();
         add_pairs(&mut o.node, &["metadata", "annotations"], pairs, true);
-        match kind.as_str() {
-            "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet" | "Job" | "ReplicationController" => {
-                add_pairs(&mut o.node, &["spec", "template", "metadata", "annotations"], pairs, true);
-            }
-            "CronJob" => {
-                add_pairs(&mut o.node, &["spec", "jobTemplate", "metadata", "annotations"], pairs, true);
-                add_pairs(
-                    &mut o.node,
-                    &["spec", "jobTemplate", "spec", "template", "metadata", "annotations"],
-                    pairs,
-                    true,
-                );
-            }
-            _ => {}
+        for meta in template_metadata(&kind) {
+            add_pairs(&mut o.node, &[*meta, &["annotations"]].concat(), pairs, true);
         }
     }
 }

@@ -107,29 +107,34 @@ impl Virt {
 
     /// The input file and span a virtual span comes from.
     pub fn locate(&self, span: Span) -> Option<(usize, Span)> {
-        let i = self.segments.partition_point(|s| s.start <= span.start).checked_sub(1)?;
-        let seg = &self.segments[i];
-        if span.start > seg.end {
-            return None;
-        }
-        let end = span.end.min(seg.end).max(span.start);
-        let map = |at: u32| -> u32 {
-            let rel = at - seg.start;
-            match &seg.map {
-                SegMap::Copy(base) => base + rel,
-                SegMap::Lines(lines) => {
-                    let li = lines.partition_point(|(v, _)| *v <= rel).saturating_sub(1);
-                    lines.get(li).map_or(0, |(v, r)| r + (rel - v))
-                }
-                SegMap::Point(p) => p.start,
-            }
-        };
-        let out = match &seg.map {
-            SegMap::Point(p) => *p,
-            _ => Span { start: map(span.start), end: map(end).max(map(span.start)) },
-        };
-        Some((seg.file, out))
+        locate(&self.segments, span)
     }
+}
+
+/// The input file and span that `span` of a virtual text made of `segments` comes from.
+fn locate(segments: &[Segment], span: Span) -> Option<(usize, Span)> {
+    let i = segments.partition_point(|s| s.start <= span.start).checked_sub(1)?;
+    let seg = &segments[i];
+    if span.start > seg.end {
+        return None;
+    }
+    let end = span.end.min(seg.end).max(span.start);
+    let map = |at: u32| -> u32 {
+        let rel = at - seg.start;
+        match &seg.map {
+            SegMap::Copy(base) => base + rel,
+            SegMap::Lines(lines) => {
+                let li = lines.partition_point(|(v, _)| *v <= rel).saturating_sub(1);
+                lines.get(li).map_or(0, |(v, r)| r + (rel - v))
+            }
+            SegMap::Point(p) => p.start,
+        }
+    };
+    let out = match &seg.map {
+        SegMap::Point(p) => *p,
+        _ => Span { start: map(span.start), end: map(end).max(map(span.start)) },
+    };
+    Some((seg.file, out))
 }
 
 /// For the literal block scalar whose indicator is at `real.start` in `text`: where each line of `content`
@@ -200,8 +205,7 @@ pub struct Rendered {
 impl Rendered {
     /// The input file and span a span of the rendered text comes from.
     pub fn locate(&self, span: Span) -> Option<(usize, Span)> {
-        let v = Virt { text: String::new(), segments: self.segments.clone(), placed: HashMap::new() };
-        v.locate(span)
+        locate(&self.segments, span)
     }
 }
 
