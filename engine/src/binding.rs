@@ -1,8 +1,8 @@
 //! The PersistentVolumeClaim → PersistentVolume binding simulation (RULES.md §1.1 `pvc-no-matching-pv`, C5), and
 //! the storage facts the claim rules share (classes, access modes, volume modes, selectors, default classes).
 //!
-//! Pure functions over the [`Index`]; the run-wide result is computed once, on first use, and cached in
-//! `index.cache.binding`. PersistentVolumes are bucketed by storage class first, so a claim is only ever compared
+//! Pure functions over the [`Index`] of one set; each set's result is computed once, on first use, and cached
+//! (`Index::binding_cache`). PersistentVolumes are bucketed by storage class first, so a claim is only ever compared
 //! with the volumes of its own class: the cost is O(claims × volumes) within one class bucket, never over the set.
 
 use crate::index::{Entry, Index, Origin};
@@ -512,8 +512,9 @@ pub struct Binding {
     pub classes: HashMap<String, usize>,
     /// The set's default class used for claims without a class (the last one marked default).
     pub default_class: Option<String>,
-    /// Volume name → manifest claims naming it in `spec.volumeName`, in set order.
-    pub by_volume_name: HashMap<String, Vec<usize>>,
+    /// Volume → manifest claims whose `spec.volumeName` names it (the nearest volume of that name, see
+    /// [`named_volume`]), in set order.
+    pub named_by: HashMap<usize, Vec<usize>>,
     /// `namespace/name` → volumes whose `claimRef` names that claim, in set order.
     pub by_claim_ref: HashMap<String, Vec<usize>>,
     /// Volumes (known content) without a class, in set order.
@@ -700,11 +701,18 @@ impl Binding {
 
 /// The binding result of the run (computed on first use).
 pub fn of<'i>(index: &'i Index<'_>) -> &'i Binding {
-    let any = index.cache.binding.get_or_init(|| Box::new(simulate(index)));
+    let any = index.binding_cache().get_or_init(|| Box::new(simulate(index)));
     match any.downcast_ref::<Binding>() {
         Some(b) => b,
         None => unreachable!("index.cache.binding holds the binding result"),
     }
+}
+
+/// The volume a claim's `spec.volumeName` names: of the set's volumes of that name, the nearest to the claim (a
+/// set of loose manifests may hold unrelated projects that reuse a name).
+pub fn named_volume(index: &Index<'_>, claim: &Entry<'_>) -> Option<usize> {
+    let vn = claim.value.pointer_at("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty())?;
+    index.position_near(VOLUME, "", vn, claim.file())
 }
 
 /// Whether a StorageClass object is marked default.
@@ -727,11 +735,9 @@ pub fn simulate(index: &Index<'_>) -> Binding {
 
     // Volumes: known content, bucketed by class; unknown ones (config `cluster:` identity only) by name.
     let mut buckets: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut volume_by_name: HashMap<&str, usize> = HashMap::new();
     let mut unknown_volumes: Vec<&str> = Vec::new();
     let mut all_volumes: Vec<usize> = Vec::new();
     for (i, v) in index.of_kind(VOLUME) {
-        volume_by_name.entry(v.name.as_ref()).or_insert(i);
         if v.content_known && capacity(v.value).is_none() {
             continue; // the API server rejects it (storage-size-invalid): it never exists
         }
@@ -762,8 +768,8 @@ pub fn simulate(index: &Index<'_>) -> Binding {
         if let (Origin::Manifest { .. }, Some(vn)) =
             (c.origin, c.value.pointer_at("/spec/volumeName").and_then(Value::as_str))
         {
-            if !vn.is_empty() {
-                b.by_volume_name.entry(vn.to_owned()).or_default().push(i);
+            if let Some(vi) = (!vn.is_empty()).then(|| named_volume(index, c)).flatten() {
+                b.named_by.entry(vi).or_default().push(i);
             }
         }
         if matches!(c.origin, Origin::Cluster) || storage_request(c.value).is_none() {
@@ -791,8 +797,7 @@ pub fn simulate(index: &Index<'_>) -> Binding {
     // Pre-bound pairs first: claims naming a volume, then volumes reserving a claim.
     for (ci, _) in &claims {
         let c = index.entry(*ci);
-        let Some(vn) = c.value.pointer_at("/spec/volumeName").and_then(Value::as_str) else { continue };
-        if let Some(&vi) = volume_by_name.get(vn) {
+        if let Some(vi) = named_volume(index, c) {
             if index.entry(vi).content_known && !taken.contains_key(&vi) && fits(*ci, vi) {
                 taken.insert(vi, *ci);
                 bound.insert(*ci, vi);
@@ -811,7 +816,11 @@ pub fn simulate(index: &Index<'_>) -> Binding {
         else {
             continue;
         };
-        let Some(&ci) = index.all(CLAIM, ns, name).iter().find(|c| in_sim.contains_key(c)) else { continue };
+        let near = match v.file() {
+            Some(f) => index.positions_near(CLAIM, ns, name, f),
+            None => index.all(CLAIM, ns, name).to_vec(),
+        };
+        let Some(ci) = near.into_iter().find(|c| in_sim.contains_key(c)) else { continue };
         if !bound.contains_key(&ci) && fits(ci, vi) {
             taken.insert(vi, ci);
             bound.insert(ci, vi);
@@ -840,7 +849,7 @@ pub fn simulate(index: &Index<'_>) -> Binding {
         let c = index.entry(ci);
         let volume_name = c.value.pointer_at("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty());
         if let Some(vn) = volume_name {
-            if volume_by_name.get(vn).is_some_and(|vi| index.entry(*vi).content_known) {
+            if named_volume(index, c).is_some_and(|vi| index.entry(vi).content_known) {
                 b.claims.insert(ci, Outcome::Prebound);
                 continue;
             }
@@ -1217,7 +1226,14 @@ mod tests {
     fn run(text: &str) -> Vec<(String, String)> {
         let config = Config::default();
         let (sources, files) = load(text);
-        let index = Index::build(&sources, files.iter().map(|(d, r)| (d.as_slice(), r.as_slice())), &config);
+        let sets = crate::sets::Sets::one();
+        let store = crate::index::IndexStore::build(
+            &sources,
+            files.iter().map(|(d, r)| (d.as_slice(), r.as_slice())),
+            &sets,
+            &config,
+        );
+        let index = store.set(0);
         let b = simulate(&index);
         let mut out: Vec<(String, String)> = index
             .of_kind(CLAIM)
@@ -1441,7 +1457,14 @@ mod tests {
     fn with_index<R>(text: &str, f: impl FnOnce(&Index<'_>) -> R) -> R {
         let config = Config::default();
         let (sources, files) = load(text);
-        let index = Index::build(&sources, files.iter().map(|(d, r)| (d.as_slice(), r.as_slice())), &config);
+        let sets = crate::sets::Sets::one();
+        let store = crate::index::IndexStore::build(
+            &sources,
+            files.iter().map(|(d, r)| (d.as_slice(), r.as_slice())),
+            &sets,
+            &config,
+        );
+        let index = store.set(0);
         f(&index)
     }
 

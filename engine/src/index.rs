@@ -6,6 +6,7 @@
 use crate::config::Config;
 use crate::finding::Related;
 use crate::resource::{is_cluster_scoped, Resource};
+use crate::sets::Sets;
 use crate::source::{FileId, SourceMap, Span};
 use crate::value::Fields;
 use crate::yaml::{Document, Located, PathElem, SpanNode};
@@ -121,31 +122,50 @@ impl<'a> Entry<'a> {
     }
 }
 
-/// The index of one run.
-pub struct Index<'a> {
+/// The objects of one run, partitioned into sets (see `crate::sets`): what is applied together — one rendered
+/// kustomization, one GitOps path, the loose manifests. Built once; rules read it through an [`Index`], the view
+/// of one set, so a cross-resource join never leaves the set of the object it starts from.
+pub struct IndexStore<'a> {
     entries: Vec<Entry<'a>>,
+    /// The set of each entry.
+    sets: Vec<u32>,
     by_id: HashMap<String, Vec<usize>>,
     by_kind_name: HashMap<String, Vec<usize>>,
-    by_kind: HashMap<&'a str, Vec<usize>>,
+    /// By set, then kind.
+    by_kind: Vec<HashMap<&'a str, Vec<usize>>>,
     sources: &'a SourceMap,
+    of_file: &'a Sets,
     /// Config `assumeCompleteSet` (or `--assume-complete`): missing references are errors.
     pub assume_complete: bool,
     /// Run-wide results computed on first use (e.g. the PVC→PV binding simulation), shared by all threads.
     pub cache: IndexCache,
 }
 
-/// Lazily computed, run-wide analyses over the index.
+/// The index as the objects of one set see it: every lookup answers from that set (and config `cluster:`
+/// objects, which every set sees). Cheap to copy.
+#[derive(Clone, Copy)]
+pub struct Index<'a> {
+    store: &'a IndexStore<'a>,
+    set: u32,
+    /// Config `assumeCompleteSet` (or `--assume-complete`): missing references are errors.
+    pub assume_complete: bool,
+}
+
+/// Lazily computed analyses over the index.
 #[derive(Default)]
 pub struct IndexCache {
-    /// Results of the claim-binding simulation (see `crate::binding`), by claim entry.
-    pub binding: OnceLock<Box<dyn std::any::Any + Send + Sync>>,
-    /// The run's schemas (target version, CRDs of the set, `--schema-dir`), built on first use by the
-    /// `schema` check template.
+    /// Results of the claim-binding simulation (see `crate::binding`) of each set, by claim entry.
+    pub binding: Vec<OnceLock<Box<dyn std::any::Any + Send + Sync>>>,
+    /// The run's schemas (target version, CRDs of every set, `--schema-dir`), built on first use by the
+    /// `schema` check template. CustomResourceDefinitions are installed once per cluster, so they are not
+    /// scoped to a set.
     pub schemas: OnceLock<crate::schema::SchemaSet>,
 }
 
-fn id_key(kind: &str, namespace: &str, name: &str) -> String {
-    let mut k = String::with_capacity(kind.len() + namespace.len() + name.len() + 2);
+fn id_key(set: u32, kind: &str, namespace: &str, name: &str) -> String {
+    use std::fmt::Write;
+    let mut k = String::with_capacity(kind.len() + namespace.len() + name.len() + 8);
+    let _ = write!(k, "{set}\0");
     k.push_str(kind);
     k.push('\0');
     k.push_str(namespace);
@@ -154,30 +174,36 @@ fn id_key(kind: &str, namespace: &str, name: &str) -> String {
     k
 }
 
-fn kind_name_key(kind: &str, name: &str) -> String {
-    let mut k = String::with_capacity(kind.len() + name.len() + 1);
+fn kind_name_key(set: u32, kind: &str, name: &str) -> String {
+    use std::fmt::Write;
+    let mut k = String::with_capacity(kind.len() + name.len() + 8);
+    let _ = write!(k, "{set}\0");
     k.push_str(kind);
     k.push('\0');
     k.push_str(name);
     k
 }
 
-impl<'a> Index<'a> {
+impl<'a> IndexStore<'a> {
     /// Builds the index over the resources of every loaded file (in file/document order, which is the
-    /// deterministic order every "first"/"earlier" decision uses) and config `cluster:` objects.
-    pub fn build<I>(sources: &'a SourceMap, files: I, config: &'a Config) -> Index<'a>
+    /// deterministic order every "first"/"earlier" decision uses), each in the set `sets` gives its file, and
+    /// config `cluster:` objects (in every set).
+    pub fn build<I>(sources: &'a SourceMap, files: I, sets: &'a Sets, config: &'a Config) -> IndexStore<'a>
     where
         I: IntoIterator<Item = (&'a [Document], &'a [Resource])>,
     {
-        let mut index = Index {
+        let mut index = IndexStore {
             entries: Vec::new(),
+            sets: Vec::new(),
             by_id: HashMap::new(),
             by_kind_name: HashMap::new(),
-            by_kind: HashMap::new(),
+            by_kind: (0..sets.count()).map(|_| HashMap::new()).collect(),
             sources,
+            of_file: sets,
             assume_complete: config.assume_complete_set,
             cache: IndexCache::default(),
         };
+        index.cache.binding.resize_with(sets.count() as usize, OnceLock::new);
         for (documents, resources) in files {
             for r in resources {
                 let doc = &documents[r.doc];
@@ -185,34 +211,41 @@ impl<'a> Index<'a> {
                 if r.object.name.is_empty() || !node.value.is_object() {
                     continue;
                 }
+                let set = sets.of(r.file);
                 let namespace =
                     if is_cluster_scoped(&r.object.kind) { "" } else { r.object.namespace.as_deref().unwrap_or("") };
-                let owner = index.push(Entry {
-                    kind: &r.object.kind,
-                    namespace,
-                    name: Cow::Borrowed(&r.object.name),
-                    value: node.value,
-                    origin: Origin::Manifest { file: r.file, spans: node.spans, resource: r },
-                    content_known: true,
-                });
+                let owner = index.push(
+                    set,
+                    Entry {
+                        kind: &r.object.kind,
+                        namespace,
+                        name: Cow::Borrowed(&r.object.name),
+                        value: node.value,
+                        origin: Origin::Manifest { file: r.file, spans: node.spans, resource: r },
+                        content_known: true,
+                    },
+                );
                 if r.object.kind == "StatefulSet" {
-                    index.synthesize_claims(owner, r.file, node);
+                    index.synthesize_claims(set, owner, r.file, node);
                 }
                 for p in crate::produced::produced(&r.object.api_version, &r.object.kind, node) {
-                    index.push(Entry {
-                        kind: p.kind,
-                        namespace,
-                        name: Cow::Borrowed(p.name),
-                        value: &UNKNOWN_CONTENT,
-                        origin: Origin::Produced {
-                            file: r.file,
-                            spans: p.at.spans,
-                            owner: Some(owner),
-                            by: p.by,
-                            content_hash: p.content_hash,
+                    index.push(
+                        set,
+                        Entry {
+                            kind: p.kind,
+                            namespace,
+                            name: Cow::Borrowed(p.name),
+                            value: &UNKNOWN_CONTENT,
+                            origin: Origin::Produced {
+                                file: r.file,
+                                spans: p.at.spans,
+                                owner: Some(owner),
+                                by: p.by,
+                                content_hash: p.content_hash,
+                            },
+                            content_known: false,
                         },
-                        content_known: false,
-                    });
+                    );
                 }
             }
         }
@@ -228,52 +261,66 @@ impl<'a> Index<'a> {
             } else {
                 obj.pointer_at("/metadata/namespace").and_then(Value::as_str).unwrap_or(&config.default_namespace)
             };
-            let content_known = c.content_known;
-            index.push(Entry {
-                kind,
-                namespace,
-                name: Cow::Borrowed(name),
-                value: obj,
-                origin: Origin::Cluster,
-                content_known,
-            });
+            for set in 0..sets.count() {
+                index.push(
+                    set,
+                    Entry {
+                        kind,
+                        namespace,
+                        name: Cow::Borrowed(name),
+                        value: obj,
+                        origin: Origin::Cluster,
+                        content_known: c.content_known,
+                    },
+                );
+            }
         }
         index
     }
 
     /// Adds an object that something outside the object streams creates — the ConfigMaps and Secrets of a
-    /// kustomization's generators — in `namespace` (its content is unknown).
+    /// kustomization's generators — in `namespace` (its content is unknown), in the set of `file`.
     pub fn add_produced(&mut self, file: FileId, namespace: &'a str, p: crate::produced::Produced<'a>) {
         let namespace = if is_cluster_scoped(p.kind) { "" } else { namespace };
-        self.push(Entry {
-            kind: p.kind,
-            namespace,
-            name: Cow::Borrowed(p.name),
-            value: &UNKNOWN_CONTENT,
-            origin: Origin::Produced { file, spans: p.at.spans, owner: None, by: p.by, content_hash: p.content_hash },
-            content_known: false,
-        });
+        self.push(
+            self.of_file.of(file),
+            Entry {
+                kind: p.kind,
+                namespace,
+                name: Cow::Borrowed(p.name),
+                value: &UNKNOWN_CONTENT,
+                origin: Origin::Produced {
+                    file,
+                    spans: p.at.spans,
+                    owner: None,
+                    by: p.by,
+                    content_hash: p.content_hash,
+                },
+                content_known: false,
+            },
+        );
     }
 
-    fn push(&mut self, entry: Entry<'a>) -> usize {
+    fn push(&mut self, set: u32, entry: Entry<'a>) -> usize {
         let i = self.entries.len();
-        self.by_id.entry(id_key(entry.kind, entry.namespace, &entry.name)).or_default().push(i);
-        self.by_kind_name.entry(kind_name_key(entry.kind, &entry.name)).or_default().push(i);
-        self.by_kind.entry(entry.kind).or_default().push(i);
+        self.by_id.entry(id_key(set, entry.kind, entry.namespace, &entry.name)).or_default().push(i);
+        self.by_kind_name.entry(kind_name_key(set, entry.kind, &entry.name)).or_default().push(i);
+        self.by_kind[set as usize].entry(entry.kind).or_default().push(i);
         self.entries.push(entry);
+        self.sets.push(set);
         i
     }
 
     /// The claims `<template>-<set>-<ordinal>` of a StatefulSet (RULES.md §0.4).
-    fn synthesize_claims(&mut self, owner: usize, file: FileId, set: Located<'a>) {
-        let Some(templates) = set.get(&[PathElem::Key("spec".into()), PathElem::Key("volumeClaimTemplates".into())])
+    fn synthesize_claims(&mut self, set: u32, owner: usize, file: FileId, sts: Located<'a>) {
+        let Some(templates) = sts.get(&[PathElem::Key("spec".into()), PathElem::Key("volumeClaimTemplates".into())])
         else {
             return;
         };
         let Value::Array(items) = templates.value else { return };
         let set_name = self.entries[owner].name.to_string();
         let namespace = self.entries[owner].namespace;
-        let spec = set.value.field("spec");
+        let spec = sts.value.field("spec");
         let replicas = spec.and_then(|s| s.field("replicas")).map_or(Some(1), Value::as_u64).unwrap_or(0);
         let start = spec.and_then(|s| s.pointer_at("/ordinals/start")).and_then(Value::as_u64).unwrap_or(0);
         for i in 0..items.len() {
@@ -283,19 +330,32 @@ impl<'a> Index<'a> {
                 continue;
             }
             for ordinal in start..start.saturating_add(replicas.min(MAX_SYNTHESIZED_ORDINALS)) {
-                self.push(Entry {
-                    kind: "PersistentVolumeClaim",
-                    namespace,
-                    name: Cow::Owned(format!("{tname}-{set_name}-{ordinal}")),
-                    value: t.value,
-                    origin: Origin::Synthesized { file, spans: t.spans, owner, ordinal },
-                    content_known: true,
-                });
+                self.push(
+                    set,
+                    Entry {
+                        kind: "PersistentVolumeClaim",
+                        namespace,
+                        name: Cow::Owned(format!("{tname}-{set_name}-{ordinal}")),
+                        value: t.value,
+                        origin: Origin::Synthesized { file, spans: t.spans, owner, ordinal },
+                        content_known: true,
+                    },
+                );
             }
         }
     }
 
-    /// Every entry, in set order.
+    /// The view of the set `file` belongs to.
+    pub fn of_file(&'a self, file: FileId) -> Index<'a> {
+        self.set(self.of_file.of(file))
+    }
+
+    /// The view of set `set`.
+    pub fn set(&'a self, set: u32) -> Index<'a> {
+        Index { store: self, set, assume_complete: self.assume_complete }
+    }
+
+    /// Every entry of every set, in set order.
     pub fn entries(&self) -> &[Entry<'a>] {
         &self.entries
     }
@@ -304,28 +364,62 @@ impl<'a> Index<'a> {
     pub fn is_reported(&self, file: FileId) -> bool {
         self.sources.get(file).reported
     }
+}
 
-    /// Entry by position.
-    pub fn entry(&self, i: usize) -> &Entry<'a> {
-        &self.entries[i]
+impl<'a> Index<'a> {
+    /// The set this view answers from.
+    pub fn set_id(&self) -> u32 {
+        self.set
+    }
+
+    /// The run's schemas (shared by every set).
+    pub fn schemas(&self) -> &'a OnceLock<crate::schema::SchemaSet> {
+        &self.store.cache.schemas
+    }
+
+    /// The binding simulation of this set (computed on first use).
+    pub fn binding_cache(&self) -> &'a OnceLock<Box<dyn std::any::Any + Send + Sync>> {
+        &self.store.cache.binding[self.set as usize]
+    }
+
+    /// Every entry of every set, by position (positions are run-wide).
+    pub fn entries(&self) -> &'a [Entry<'a>] {
+        &self.store.entries
+    }
+
+    /// Whether findings in `file` are reported (files only read as `--context` are not).
+    pub fn is_reported(&self, file: FileId) -> bool {
+        self.store.is_reported(file)
+    }
+
+    /// Entry by (run-wide) position.
+    pub fn entry(&self, i: usize) -> &'a Entry<'a> {
+        &self.store.entries[i]
     }
 
     /// The first object of `kind` named `name` in `namespace` (ignored for cluster-scoped kinds).
-    pub fn get(&self, kind: &str, namespace: &str, name: &str) -> Option<&Entry<'a>> {
-        self.all(kind, namespace, name).first().map(|i| &self.entries[*i])
+    pub fn get(&self, kind: &str, namespace: &str, name: &str) -> Option<&'a Entry<'a>> {
+        self.all(kind, namespace, name).first().map(|i| &self.store.entries[*i])
     }
 
-    /// Every object of `kind` named `name` in `namespace`, nearest to `from` first: a repository may define the
-    /// same object more than once (a kustomize base and the partial copies its overlays patch in, or unrelated
-    /// projects side by side), and the definition next to the referrer is the one it means. Nearness is the
-    /// number of leading directories the two paths share; ties keep set order.
-    pub fn candidates_near(&self, kind: &str, namespace: &str, name: &str, from: FileId) -> Vec<&Entry<'a>> {
+    /// Every object of `kind` named `name` in `namespace`, nearest to `from` first: a set of loose manifests
+    /// may define the same object more than once (unrelated projects side by side), and the definition next to
+    /// the referrer is the one it means. Nearness is the number of leading directories the two paths share;
+    /// ties keep set order.
+    pub fn candidates_near(&self, kind: &str, namespace: &str, name: &str, from: FileId) -> Vec<&'a Entry<'a>> {
+        let entries = &self.store.entries;
+        self.positions_near(kind, namespace, name, from).into_iter().map(|i| &entries[i]).collect()
+    }
+
+    /// The positions of [`Index::candidates_near`].
+    pub fn positions_near(&self, kind: &str, namespace: &str, name: &str, from: FileId) -> Vec<usize> {
         let all = self.all(kind, namespace, name);
         if all.len() <= 1 {
-            return all.iter().map(|i| &self.entries[*i]).collect();
+            return all.to_vec();
         }
+        let (entries, sources) = (&self.store.entries, self.store.sources);
         let dirs = |f: FileId| -> Vec<&str> {
-            let n = &self.sources.get(f).name;
+            let n = &sources.get(f).name;
             let mut parts: Vec<&str> = n.split('/').collect();
             parts.pop();
             parts
@@ -334,7 +428,7 @@ impl<'a> Index<'a> {
         let mut ranked: Vec<(usize, usize)> = all
             .iter()
             .map(|i| {
-                let shared = match self.entries[*i].file() {
+                let shared = match entries[*i].file() {
                     Some(f) => dirs(f).iter().zip(&here).take_while(|(a, b)| a == b).count(),
                     None => 0,
                 };
@@ -342,26 +436,37 @@ impl<'a> Index<'a> {
             })
             .collect();
         ranked.sort_unstable();
-        ranked.into_iter().map(|(_, i)| &self.entries[i]).collect()
+        ranked.into_iter().map(|(_, i)| i).collect()
+    }
+
+    /// The position of the nearest object of `kind` named `name` in `namespace` (see
+    /// [`Index::candidates_near`]).
+    pub fn position_near(&self, kind: &str, namespace: &str, name: &str, from: Option<FileId>) -> Option<usize> {
+        match from {
+            Some(from) => self.positions_near(kind, namespace, name, from).first().copied(),
+            None => self.all(kind, namespace, name).first().copied(),
+        }
     }
 
     /// The nearest object of `kind` named `name` in `namespace` (see [`Index::candidates_near`]).
-    pub fn get_near(&self, kind: &str, namespace: &str, name: &str, from: FileId) -> Option<&Entry<'a>> {
+    pub fn get_near(&self, kind: &str, namespace: &str, name: &str, from: FileId) -> Option<&'a Entry<'a>> {
         self.candidates_near(kind, namespace, name, from).into_iter().next()
     }
 
     /// Positions of every object of `kind` named `name` in `namespace`.
-    pub fn all(&self, kind: &str, namespace: &str, name: &str) -> &[usize] {
+    pub fn all(&self, kind: &str, namespace: &str, name: &str) -> &'a [usize] {
         let namespace = if is_cluster_scoped(kind) { "" } else { namespace };
-        self.by_id.get(&id_key(kind, namespace, name)).map_or(&[], Vec::as_slice)
+        self.store.by_id.get(&id_key(self.set, kind, namespace, name)).map_or(&[], Vec::as_slice)
     }
 
     /// The namespaces (sorted, deduplicated) holding an object of `kind` named `name`.
     pub fn namespaces_of(&self, kind: &str, name: &str) -> Vec<&'a str> {
+        let entries = &self.store.entries;
         let mut out: Vec<&'a str> = self
+            .store
             .by_kind_name
-            .get(&kind_name_key(kind, name))
-            .map(|v| v.iter().map(|i| self.entries[*i].namespace).collect())
+            .get(&kind_name_key(self.set, kind, name))
+            .map(|v| v.iter().map(|i| entries[*i].namespace).collect())
             .unwrap_or_default();
         out.sort_unstable();
         out.dedup();
@@ -369,8 +474,15 @@ impl<'a> Index<'a> {
     }
 
     /// Every object of `kind`, in set order.
-    pub fn of_kind(&self, kind: &str) -> impl Iterator<Item = (usize, &Entry<'a>)> + '_ {
-        self.by_kind.get(kind).map_or(&[][..], Vec::as_slice).iter().map(|i| (*i, &self.entries[*i]))
+    pub fn of_kind(&self, kind: &str) -> impl Iterator<Item = (usize, &'a Entry<'a>)> + 'a {
+        let entries = &self.store.entries;
+        self.store
+            .by_kind
+            .get(self.set as usize)
+            .and_then(|m| m.get(kind))
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(move |i| (*i, &entries[*i]))
     }
 
     /// The position of the entry of a manifest resource.
@@ -381,7 +493,7 @@ impl<'a> Index<'a> {
             resource.object.namespace.as_deref().unwrap_or("")
         };
         self.all(&resource.object.kind, namespace, &resource.object.name).iter().copied().find(|i| {
-            matches!(self.entries[*i].origin, Origin::Manifest { resource: r, .. }
+            matches!(self.store.entries[*i].origin, Origin::Manifest { resource: r, .. }
                 if r.file == resource.file && r.doc == resource.doc && r.base == resource.base)
         })
     }
@@ -396,25 +508,16 @@ impl<'a> Index<'a> {
     /// even the first step exists).
     pub fn span_of(&self, entry: &Entry<'a>, path: &[PathElem]) -> Option<(FileId, Span)> {
         let file = entry.file()?;
+        let sources = self.store.sources;
         if let Origin::Produced { spans, .. } = entry.origin {
-            return Some((file, spans.report_span(&self.sources.get(file).text)));
+            return Some((file, spans.report_span(&sources.get(file).text)));
         }
         let located = entry.located()?;
         let (mut node, n) = located.descend(path);
         if n == 0 && !path.is_empty() {
             node = located.descend(&[PathElem::Key("metadata".into()), PathElem::Key("name".into())]).0;
         }
-        Some((file, node.spans.report_span(&self.sources.get(file).text)))
-    }
-
-    /// Number of entries (including synthesized claims and `cluster:` objects).
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether the index is empty.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        Some((file, node.spans.report_span(&sources.get(file).text)))
     }
 }
 
@@ -502,7 +605,10 @@ spec: {capacity: {storage: 1Gi}}
         let cluster = "cluster:\n  - {kind: Secret, name: registry, namespace: data}\n";
         config.cluster = Config::parse(".kvet.yaml", cluster).unwrap().cluster;
         let (sources, files) = load(SET, &config);
-        let index = Index::build(&sources, files.iter().map(|(d, r)| (d.as_slice(), r.as_slice())), &config);
+        let sets = Sets::one();
+        let store =
+            IndexStore::build(&sources, files.iter().map(|(d, r)| (d.as_slice(), r.as_slice())), &sets, &config);
+        let index = store.set(0);
         assert!(index.get("StatefulSet", "data", "db").is_some());
         assert!(index.get("StatefulSet", "default", "db").is_none());
         let claims: Vec<String> = index.of_kind("PersistentVolumeClaim").map(|(_, e)| e.display_name()).collect();

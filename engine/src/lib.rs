@@ -19,6 +19,7 @@ pub mod quantity;
 pub mod report;
 pub mod resource;
 pub mod schema;
+pub mod sets;
 pub mod source;
 pub mod suppress;
 pub mod timing;

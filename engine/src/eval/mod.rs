@@ -7,7 +7,7 @@ mod require;
 use crate::classify::{self, Charts, Class};
 use crate::config::Config;
 use crate::finding::{Finding, ObjectRef, Related, Severity};
-use crate::index::Index;
+use crate::index::{Index, IndexStore};
 use crate::pack::format::{Target, View};
 use crate::pack::template::{walk, Vars};
 use crate::pack::{Case, Cond, Pack, Rule, ScalarView};
@@ -301,11 +301,20 @@ pub fn run(mut sources: SourceMap, pack: &Pack, config: &Config) -> Report {
     let renders = render_into(&mut sources, &mut loaded, config);
     let (sources, loaded) = (sources, loaded);
     timer.phase("render");
+    // What is applied together: cross-resource checks join only the objects of one set.
+    let sets = crate::sets::assign(
+        &sources,
+        loaded.iter().map(|lf| (lf.documents.as_slice(), lf.resources.as_slice())),
+        &renders.sets_roots(),
+    );
     // The loader's problems and the duplicate objects become findings while the index is built (both read
     // the loaded files only).
     let (mut raw, mut index) = rayon::join(
         || document_findings(pack, &sources, &loaded, config),
-        || Index::build(&sources, loaded.iter().map(|lf| (lf.documents.as_slice(), lf.resources.as_slice())), config),
+        || {
+            let files = loaded.iter().map(|lf| (lf.documents.as_slice(), lf.resources.as_slice()));
+            IndexStore::build(&sources, files, &sets, config)
+        },
     );
     // What kustomizations generate (ConfigMaps, Secrets) exists for reference rules, as kustomize creates it.
     // (A rendered kustomization's generated objects are among its rendered objects.)
@@ -327,7 +336,7 @@ pub fn run(mut sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         Cond::Check(name) => Some(name.as_str()),
         _ => None,
     });
-    checks::prepare(templates, &index, config);
+    checks::prepare(templates, &index.set(0), config);
     timer.phase("prepare");
     let units: Vec<(&LoadedFile, &Resource)> =
         loaded.iter().flat_map(|lf| lf.resources.iter().map(move |r| (lf, r))).collect();
@@ -361,6 +370,7 @@ pub fn run(mut sources: SourceMap, pack: &Pack, config: &Config) -> Report {
             // A bug of kvet's on one object costs that object only: it gets an `internal-error` finding.
             crate::guard::guard(|| {
                 crate::guard::inject(config, crate::guard::Fault::Evaluate);
+                let index = index.of_file(r.file);
                 let mut out = Vec::new();
                 let mut shared = Shared::default();
                 for (i, rule, cases) in by_kind.get(r.object.kind.as_str()).map_or(&[][..], Vec::as_slice) {
@@ -1155,6 +1165,16 @@ fn render_into(sources: &mut SourceMap, loaded: &mut Vec<LoadedFile>, config: &C
 }
 
 impl Renders {
+    /// The rendered roots as the set assignment sees them.
+    fn sets_roots(&self) -> Vec<crate::sets::RenderedRoot> {
+        (self.roots.iter().enumerate())
+            .map(|(i, r)| crate::sets::RenderedRoot {
+                file: FileId((self.first + i) as u32),
+                kustomization: FileId(r.kustomization as u32),
+            })
+            .collect()
+    }
+
     /// The real location of `(file, span)`: itself for a real file, else where the rendered text came from.
     fn locate(&self, file: FileId, span: Span) -> (FileId, Span) {
         let Some(root) = (file.0 as usize).checked_sub(self.first).and_then(|i| self.roots.get(i)) else {

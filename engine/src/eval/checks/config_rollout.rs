@@ -279,7 +279,6 @@ pub(super) mod test_support {
     //! Runs a check template over a small set the way the evaluator does (index, identity, target roots).
     use super::super::{CheckFn, CheckInput, Hit};
     use crate::config::Config;
-    use crate::index::Index;
     use crate::source::{SourceFile, SourceMap};
     use crate::yaml::PathElem;
     use serde_json::Value;
@@ -305,7 +304,14 @@ pub(super) mod test_support {
             crate::resource::identify(id, sources.get(id), i, doc, "default", &mut resources, &mut problems);
         }
         let files = [(loaded.documents, resources)];
-        let index = Index::build(&sources, files.iter().map(|(d, r)| (d.as_slice(), r.as_slice())), &config);
+        let sets = crate::sets::Sets::one();
+        let store = crate::index::IndexStore::build(
+            &sources,
+            files.iter().map(|(d, r)| (d.as_slice(), r.as_slice())),
+            &sets,
+            &config,
+        );
+        let index = store.set(0);
         let params = params.as_object().cloned().unwrap_or_default();
         let mut out = Vec::new();
         let (documents, resources) = &files[0];

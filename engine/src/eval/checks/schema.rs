@@ -23,7 +23,7 @@ fn hit(path: Vec<PathElem>, case: &str, message: String, help: String) -> Hit {
 }
 
 fn schemas_of<'i>(index: &'i Index<'_>, config: &Config) -> &'i SchemaSet {
-    index.cache.schemas.get_or_init(|| {
+    index.schemas().get_or_init(|| {
         let objects = index.entries().iter().enumerate().filter(|(_, e)| matches!(e.origin, Origin::Manifest { .. }));
         SchemaSet::build(objects.map(|(i, e)| (i, e.value)), config.target_version, config.schema_dir.clone())
     })

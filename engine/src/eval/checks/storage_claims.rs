@@ -35,8 +35,8 @@ pub fn prebind(input: &CheckInput<'_>) -> Vec<Hit> {
 fn prebind_claim(index: &Index<'_>, pos: usize, claim: &Entry<'_>) -> Option<Hit> {
     let vn = claim.value.pointer_at("/spec/volumeName").and_then(Value::as_str).filter(|s| !s.is_empty())?;
     // A volume whose capacity is not a quantity is rejected by the API server (`storage-size-invalid`).
-    let volume =
-        index.get("PersistentVolume", "", vn).filter(|v| v.content_known && binding::capacity(v.value).is_some())?;
+    let volume_pos = binding::named_volume(index, claim)?;
+    let volume = Some(index.entry(volume_pos)).filter(|v| v.content_known && binding::capacity(v.value).is_some())?;
     let b = binding::of(index);
     let at = keys(&["spec", "volumeName"]);
     let base = [("namespace", claim.namespace.to_owned()), ("name", claim.name.to_string()), ("volume", vn.to_owned())];
@@ -57,7 +57,7 @@ fn prebind_claim(index: &Index<'_>, pos: usize, claim: &Entry<'_>) -> Option<Hit
                 ..Default::default()
             });
         }
-    } else if let Some(first) = b.by_volume_name.get(vn).and_then(|c| c.first()).filter(|f| {
+    } else if let Some(first) = b.named_by.get(&volume_pos).and_then(|c| c.first()).filter(|f| {
         // The same claim defined twice (another directory, a duplicate) is `manifest-identity`'s business.
         let w = index.entry(**f);
         **f != pos && (w.namespace, w.name.as_ref()) != (claim.namespace, claim.name.as_ref())
