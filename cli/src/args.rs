@@ -70,6 +70,12 @@ pub struct PackArgs {
     /// Extra JSON Schemas for custom resources (kubeconform names: `<kind>-<group>-<version>.json`; repeatable).
     #[arg(long = "schema-dir", value_name = "DIR")]
     pub schema_dirs: Vec<PathBuf>,
+    /// The `helm` binary that renders charts (default: $KVET_HELM, else `helm` on PATH).
+    #[arg(long, value_name = "PATH", conflicts_with = "no_helm")]
+    pub helm: Option<PathBuf>,
+    /// Do not render Helm charts (each gets one helm-chart-not-rendered info).
+    #[arg(long)]
+    pub no_helm: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

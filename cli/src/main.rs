@@ -162,6 +162,20 @@ pub(crate) fn load_config_file(
         return Err(2);
     }
     cfg.strict_schemas |= pack_args.strict;
+    // The binary comes from the command line or the environment, never from `.kvet.yaml` (the repository's).
+    if pack_args.no_helm {
+        cfg.helm.render = false;
+    } else if let Some(helm) = &pack_args.helm {
+        if !helm.is_file() {
+            eprintln!("error: --helm {}: no such file", helm.display());
+            return Err(2);
+        }
+        cfg.helm.binary = Some(helm.clone());
+    } else if let Some(helm) = std::env::var_os("KVET_HELM").filter(|v| !v.is_empty()) {
+        cfg.helm.binary = Some(PathBuf::from(helm));
+    } else {
+        cfg.helm.binary = which::which("helm").ok();
+    }
     if !pack_args.schema_dirs.is_empty() {
         match kvet_engine::schema::External::load(&pack_args.schema_dirs) {
             Ok(external) => cfg.schema_dir = Some(std::sync::Arc::new(external)),

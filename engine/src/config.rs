@@ -51,6 +51,46 @@ pub struct Config {
     /// A panic injected on purpose (`# kvet-test: fault=load|evaluate` in a fixture), which tests that kvet's
     /// own bugs become `internal-error` findings ([`crate::guard`]). Never set from `.kvet.yaml`.
     pub fault: Option<crate::guard::Fault>,
+    /// How Helm charts are rendered (config `helm:`; the binary only from the command line).
+    pub helm: Helm,
+}
+
+/// Helm rendering: the `helm` binary the runner found (`--helm`, `KVET_HELM`, `helm` on PATH — never
+/// `.kvet.yaml`, which comes with the repository), and the per-chart settings of config `helm:`.
+#[derive(Debug, Clone)]
+pub struct Helm {
+    /// The `helm` to run; `None`: charts are not rendered (one `helm-chart-not-rendered` info each).
+    pub binary: Option<PathBuf>,
+    /// Config `helm.render` (default true); false: charts are not rendered even with `helm` installed.
+    pub render: bool,
+    /// Config `helm.charts`: how to render a chart (several entries for one chart render it several times).
+    pub charts: Vec<HelmChart>,
+}
+
+impl Default for Helm {
+    fn default() -> Helm {
+        Helm { binary: None, render: true, charts: Vec::new() }
+    }
+}
+
+/// One `helm.charts` entry: a chart directory and the values and release to render it with.
+#[derive(Debug, Clone)]
+pub struct HelmChart {
+    /// The chart directory (resolved against the configuration's directory).
+    pub chart: PathBuf,
+    /// `helm template RELEASE` (default `release-name`, helm's own).
+    pub release: Option<String>,
+    /// `--namespace` (default: `defaultNamespace`).
+    pub namespace: Option<String>,
+    /// `--values` files in order (resolved against the configuration's directory), after the chart's own
+    /// `values.yaml`.
+    pub values: Vec<PathBuf>,
+    /// `--set` pairs (`key=value`), after the values files.
+    pub set: Vec<String>,
+    /// What helm printed for this entry, replayed instead of running helm (a file of helm's output, or of its
+    /// error message when the name ends in `.err`): the fixture harness's `# kvet-test: helm-output=FILE`, so
+    /// that fixtures render the same on every machine. Never from `.kvet.yaml`.
+    pub replay: Option<PathBuf>,
 }
 
 /// An object of config `cluster:`.
@@ -81,6 +121,7 @@ impl Default for Config {
             also_enabled: Vec::new(),
             also_disabled: Vec::new(),
             fault: None,
+            helm: Helm::default(),
         }
     }
 }
@@ -106,6 +147,34 @@ struct ConfigFile {
     assume_complete_set: bool,
     #[serde(default)]
     known_storage_classes: Vec<String>,
+    helm: Option<HelmEntry>,
+}
+
+/// Config `helm:`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HelmEntry {
+    #[serde(default = "yes")]
+    render: bool,
+    #[serde(default)]
+    charts: Vec<HelmChartEntry>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One `helm.charts` entry.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HelmChartEntry {
+    chart: String,
+    release: Option<String>,
+    namespace: Option<String>,
+    #[serde(default)]
+    values: Vec<String>,
+    #[serde(default)]
+    set: Vec<String>,
 }
 
 /// One `cluster:` entry: an object that exists outside the repository.
@@ -335,6 +404,64 @@ impl Config {
         }
         for id in parsed.disable {
             cfg.rules.entry(id).or_default().enabled = Some(false);
+        }
+        if let Some(helm) = parsed.helm {
+            cfg.helm.render = helm.render;
+            for (ci, entry) in helm.charts.into_iter().enumerate() {
+                let at = |field: &str, i: Option<usize>| {
+                    let mut path = vec![
+                        PathElem::Key("helm".into()),
+                        PathElem::Key("charts".into()),
+                        PathElem::Index(ci),
+                        PathElem::Key(field.into()),
+                    ];
+                    path.extend(i.map(PathElem::Index));
+                    path
+                };
+                // Like `rules.extra`: a configuration names only files inside its own directory, so a pull
+                // request cannot make helm read (and kvet echo) files elsewhere.
+                let paths = std::iter::once((entry.chart.as_str(), at("chart", None)))
+                    .chain(entry.values.iter().enumerate().map(|(i, v)| (v.as_str(), at("values", Some(i)))));
+                for (p, path) in paths {
+                    if let Some(why) = outside(Path::new(p), base) {
+                        let span = locate(&path);
+                        return Err(error(
+                            file,
+                            span,
+                            format!("helm chart path `{p}` {why}: a configuration may only name files inside its own directory"),
+                        ));
+                    }
+                }
+                for (i, pair) in entry.set.iter().enumerate() {
+                    if !pair.contains('=') {
+                        let span = locate(&at("set", Some(i)));
+                        return Err(error(file, span, format!("helm `set` entry `{pair}` is not `key=value`")));
+                    }
+                }
+                if let Some(release) = &entry.release {
+                    let valid = !release.is_empty()
+                        && release.len() <= 53
+                        && release.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                    if !valid {
+                        let span = locate(&at("release", None));
+                        return Err(error(
+                            file,
+                            span,
+                            format!("helm release name `{release}` is not a valid release name (lowercase letters, digits and `-`, at most 53 characters)"),
+                        ));
+                    }
+                }
+                let resolve =
+                    |p: &str| crate::classify::normalize(&base.map_or_else(|| PathBuf::from(p), |b| b.join(p)));
+                cfg.helm.charts.push(HelmChart {
+                    chart: resolve(&entry.chart),
+                    release: entry.release,
+                    namespace: entry.namespace,
+                    values: entry.values.iter().map(|v| resolve(v)).collect(),
+                    set: entry.set,
+                    replay: None,
+                });
+            }
         }
         cfg.include = parsed.include;
         cfg.exclude = parsed.exclude;

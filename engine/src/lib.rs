@@ -11,6 +11,7 @@ pub mod eval;
 pub mod finding;
 pub mod guard;
 pub mod harness;
+pub mod helm;
 pub mod index;
 pub mod kustomize;
 pub mod pack;

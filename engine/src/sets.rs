@@ -111,13 +111,15 @@ fn parent(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
-/// One rendered kustomization: its virtual file and its kustomization file.
+/// One rendering (a kustomization, a Helm chart): its virtual file and its root file.
 #[derive(Debug, Clone, Copy)]
 pub struct RenderedRoot {
     /// The virtual file that holds the rendered objects.
     pub file: FileId,
-    /// The root kustomization.
+    /// The root kustomization (a Helm rendering: the chart's `Chart.yaml`).
     pub kustomization: FileId,
+    /// A set of its own whatever GitOps path it is under (a Helm release).
+    pub own: bool,
 }
 
 /// Assigns every file of `sources` to a set. `files` gives each real file's documents and resources (in file
@@ -223,7 +225,8 @@ pub fn assign<'a>(
         let kdir = parent(name(root.kustomization));
         // Inside a Flux path that has no kustomization of its own, Flux's generated kustomization applies this
         // one together with the rest of the tree.
-        let shared = applying(kdir, true).filter(|set| !kustomization_dirs.contains(dir_of_set[*set as usize]));
+        let shared =
+            applying(kdir, true).filter(|set| !root.own && !kustomization_dirs.contains(dir_of_set[*set as usize]));
         of_file[root.file.0 as usize] = match shared {
             Some(set) => set,
             None => {
@@ -258,7 +261,7 @@ mod tests {
         let mut roots = Vec::new();
         for (name, k) in rendered {
             let id = sources.add(SourceFile::new(*name, String::new()));
-            roots.push(RenderedRoot { file: id, kustomization: FileId(*k as u32) });
+            roots.push(RenderedRoot { file: id, kustomization: FileId(*k as u32), own: false });
         }
         let sets = assign(&sources, loaded.iter().map(|(d, r)| (d.as_slice(), r.as_slice())), &roots);
         (0..sources.len()).map(|i| sets.name(sets.of(FileId(i as u32))).to_owned()).collect()

@@ -149,11 +149,17 @@ fn skip_help(class: &Class) -> &'static str {
 
 /// The findings about documents themselves: the loader's problems (`yaml-*`, `manifest-identity`) and duplicate
 /// objects.
-fn document_findings(pack: &Pack, sources: &SourceMap, loaded: &[LoadedFile], config: &Config) -> Vec<Finding> {
+fn document_findings(
+    pack: &Pack,
+    sources: &SourceMap,
+    loaded: &[LoadedFile],
+    config: &Config,
+    helm: &HelmState,
+) -> Vec<Finding> {
     let mut raw: Vec<Finding> = Vec::new();
 
-    // One info per Helm chart: its files are skipped, so say once that what it renders went unchecked — on
-    // its Chart.yaml when that is among the inputs, else on its first file.
+    // One info per Helm chart that is not rendered: its files are skipped, so say once that what it renders went
+    // unchecked — on its Chart.yaml when that is among the inputs, else on its first file.
     if let Some(rule) = pack.get("helm-chart-not-rendered").filter(|r| config.runs(r)) {
         let mut charts: std::collections::BTreeMap<&str, (usize, bool)> = std::collections::BTreeMap::new();
         for (fi, lf) in loaded.iter().enumerate() {
@@ -166,17 +172,80 @@ fn document_findings(pack: &Pack, sources: &SourceMap, loaded: &[LoadedFile], co
             }
         }
         for (chart, (fi, _)) in charts {
+            if helm.covered.contains(chart) {
+                continue;
+            }
+            let failure = helm.failed.iter().find(|f| f.job.chart == chart && (f.dependencies || !f.job.configured));
+            if failure.is_none() && helm.failed.iter().any(|f| f.job.chart == chart) {
+                continue; // a configured rendering failed: a helm-template error says so
+            }
+            let (message, help) = match (failure, helm.off) {
+                (Some(f), _) if f.dependencies => (
+                    format!("Helm chart {chart} is not rendered: its dependencies are missing ({})", f.message),
+                    format!("Fetch them before kvet runs (`helm dependency build {chart}`), or vendor them under {chart}/charts/."),
+                ),
+                (Some(f), _) => (
+                    format!("Helm chart {chart} is not rendered with its default values: `{}` failed: {}", f.job.command_line(), f.message),
+                    format!("Give the values it needs in .kvet.yaml (`helm: {{charts: [{{chart: {chart}, values: [...]}}]}}`), or pipe its output in: `helm template {chart} -f VALUES | kvet check -`."),
+                ),
+                (None, Some((why, how))) => (
+                    format!("Helm chart {chart} is not rendered ({why}), so the objects its templates produce are not checked"),
+                    format!("{how}, or check the rendered chart: `helm template {chart} | kvet check -`."),
+                ),
+                (None, None) => (
+                    format!("Helm chart {chart} is not rendered: its Chart.yaml is not among the checked files, so the objects its templates produce are not checked"),
+                    format!("Check the chart's directory (or pass the repository with --context), or pipe its output in: `helm template {chart} | kvet check -`."),
+                ),
+            };
             let file = sources.get(FileId(fi as u32));
             let p = Problem {
                 rule: "helm-chart-not-rendered",
                 severity: Severity::Info,
                 span: Span::new(0, file.line_end(1)),
-                message: format!("Helm chart {chart} is not rendered: kvet does not run helm, so the objects its templates produce are not checked"),
-                help: Some(format!("Check the rendered chart: `helm template {chart} | kvet check -`")),
+                message,
+                help: Some(help),
                 related: Vec::new(),
                 path: String::new(),
             };
             raw.push(problem_finding(rule, FileId(fi as u32), &p, None, None));
+        }
+    }
+    // A configured rendering helm fails on: an error, at the template line helm names when it names one.
+    if let Some(rule) = pack.get("helm-template").filter(|r| config.runs(r)) {
+        for f in helm.failed.iter().filter(|f| f.job.configured && !f.dependencies) {
+            let (file, span) = match f.at {
+                Some((fi, line)) => {
+                    let t = sources.get(FileId(fi as u32));
+                    let line = line.min(t.line_count().max(1));
+                    (FileId(fi as u32), Span::new(t.line_start(line), t.line_end(line)))
+                }
+                None => {
+                    let c = sources.get(FileId(f.job.chart_yaml as u32));
+                    (FileId(f.job.chart_yaml as u32), Span::new(0, c.line_end(1)))
+                }
+            };
+            let p = Problem {
+                rule: "helm-template",
+                severity: Severity::Error,
+                span,
+                message: format!("`{}` failed: {}", f.job.command_line(), f.message),
+                help: Some(format!(
+                    "Fix the chart, or the values of its `helm.charts` entry in {}: `helm install` fails the same way.",
+                    config.file.as_ref().map_or(".kvet.yaml".into(), |p| p.display().to_string())
+                )),
+                related: Vec::new(),
+                path: String::new(),
+            };
+            let mut finding = problem_finding(rule, file, &p, None, None);
+            if file.0 as usize != f.job.chart_yaml {
+                let c = sources.get(FileId(f.job.chart_yaml as u32));
+                finding.related.push(Related {
+                    file: FileId(f.job.chart_yaml as u32),
+                    span: Span::new(0, c.line_end(1)),
+                    message: format!("while rendering the chart {}", f.job.chart),
+                });
+            }
+            raw.push(finding);
         }
     }
 
@@ -310,7 +379,7 @@ pub fn run(mut sources: SourceMap, pack: &Pack, config: &Config) -> Report {
     // The loader's problems and the duplicate objects become findings while the index is built (both read
     // the loaded files only).
     let (mut raw, mut index) = rayon::join(
-        || document_findings(pack, &sources, &loaded, config),
+        || document_findings(pack, &sources, &loaded, config, &renders.helm_state),
         || {
             let files = loaded.iter().map(|lf| (lf.documents.as_slice(), lf.resources.as_slice()));
             IndexStore::build(&sources, files, &sets, config)
@@ -441,14 +510,18 @@ pub fn run(mut sources: SourceMap, pack: &Pack, config: &Config) -> Report {
                 && object_annotation_matches(&annotations, &loaded, f, aliases)
         })
         .collect();
-    let raw: Vec<(Finding, bool)> = if renders.roots.is_empty() {
+    let raw: Vec<(Finding, bool)> = if renders.is_empty() {
         raw.into_iter().zip(by_annotation).collect()
     } else {
-        let remapped: Vec<(Finding, bool, bool)> = raw
+        let remapped: Vec<(Finding, bool, Rendering)> = raw
             .into_iter()
             .zip(by_annotation)
             .map(|(mut f, a)| {
-                let rendered = f.file.0 as usize >= renders.first;
+                let rendered = match renders.virtual_of(f.file) {
+                    None => Rendering::None,
+                    Some(Virtual::Kustomize(_)) => Rendering::Kustomize,
+                    Some(Virtual::Helm(_)) => Rendering::Helm,
+                };
                 renders.remap(&mut f, &sources);
                 (f, a, rendered)
             })
@@ -1106,22 +1179,54 @@ pub fn render(sources: &SourceMap, config: &Config) -> crate::kustomize::Renderi
     crate::kustomize::render(&render_inputs(sources, &loaded))
 }
 
-/// The run's rendered kustomizations: their objects are loaded as virtual files from id `first` on (root `i`
-/// is file `first + i`), mapped back to the real files before anything is reported.
+/// The run's renderings: their objects are loaded as virtual files from id `first` on (kustomize root `i` is
+/// file `first + i`, then Helm rendering `j` is file `first + roots.len() + j`), mapped back to the real files
+/// before anything is reported.
 struct Renders {
     first: usize,
     roots: Vec<crate::kustomize::Rendered>,
     not_rendered: Vec<crate::kustomize::NotRendered>,
     /// Every real file a rendered root read (its kustomizations, resources, patches).
     consumed: HashSet<usize>,
+    helm: Vec<crate::helm::Rendered>,
+    helm_state: HelmState,
 }
 
-/// Renders the root kustomizations among the loaded files and adds their objects as virtual files; the files a
-/// rendering consumed are linted only through it (their resources are dropped, their YAML problems kept).
+/// What became of the run's Helm charts.
+#[derive(Default)]
+struct HelmState {
+    /// Why no chart was rendered, and how to have them rendered (`None`: helm ran).
+    off: Option<(&'static str, &'static str)>,
+    /// Charts (as named) with a rendering, and those that need none of their own.
+    covered: HashSet<String>,
+    /// The renderings helm failed.
+    failed: Vec<HelmFailure>,
+}
+
+struct HelmFailure {
+    job: crate::helm::Job,
+    message: String,
+    /// The chart's dependencies are missing (`helm dependency build`): not the manifests' fault.
+    dependencies: bool,
+    /// The template and line helm's message names.
+    at: Option<(usize, usize)>,
+}
+
+/// Renders the root kustomizations and the Helm charts among the loaded files and adds their objects as
+/// virtual files; the files a kustomization rendering consumed are linted only through it (their resources are
+/// dropped, their YAML problems kept).
 fn render_into(sources: &mut SourceMap, loaded: &mut Vec<LoadedFile>, config: &Config) -> Renders {
     let first = sources.len();
+    let (roots, not_rendered, consumed) = render_kustomize(sources, loaded, config);
+    let (helm, helm_state) = render_helm(sources, loaded, config, first);
+    Renders { first, roots, not_rendered, consumed, helm, helm_state }
+}
+
+type KustomizeRenders = (Vec<crate::kustomize::Rendered>, Vec<crate::kustomize::NotRendered>, HashSet<usize>);
+
+fn render_kustomize(sources: &mut SourceMap, loaded: &mut Vec<LoadedFile>, config: &Config) -> KustomizeRenders {
     if !loaded.iter().any(|lf| matches!(lf.class, Class::Kustomization)) {
-        return Renders { first, roots: Vec::new(), not_rendered: Vec::new(), consumed: HashSet::new() };
+        return (Vec::new(), Vec::new(), HashSet::new());
     }
     let rendering = {
         let inputs = render_inputs(sources, loaded);
@@ -1135,7 +1240,7 @@ fn render_into(sources: &mut SourceMap, loaded: &mut Vec<LoadedFile>, config: &C
                 let first_line = Span::new(0, sources.get(FileId(i as u32)).line_end(1));
                 loaded[i].problems.push(internal_error(first_line, "rendering", &panic));
             }
-            return Renders { first, roots: Vec::new(), not_rendered: Vec::new(), consumed: HashSet::new() };
+            return (Vec::new(), Vec::new(), HashSet::new());
         }
     };
     let mut consumed = HashSet::new();
@@ -1161,49 +1266,213 @@ fn render_into(sources: &mut SourceMap, loaded: &mut Vec<LoadedFile>, config: &C
         }
         loaded.push(LoadedFile { documents, problems, resources, class: Class::Objects });
     }
-    Renders { first, roots: rendering.roots, not_rendered: rendering.not_rendered, consumed }
+    (rendering.roots, rendering.not_rendered, consumed)
+}
+
+/// Renders every chart among the real files (`first` of them) with `helm template` and loads each output as a
+/// virtual object stream.
+fn render_helm(
+    sources: &mut SourceMap,
+    loaded: &mut Vec<LoadedFile>,
+    config: &Config,
+    first: usize,
+) -> (Vec<crate::helm::Rendered>, HelmState) {
+    let mut state = HelmState::default();
+    let (jobs, skipped) = {
+        let charts: Vec<crate::helm::ChartInput<'_>> = (loaded.iter().take(first).enumerate())
+            .filter_map(|(i, lf)| match &lf.class {
+                Class::Chart { chart, part: "Chart.yaml" } => Some(crate::helm::ChartInput {
+                    index: i,
+                    chart,
+                    file: sources.get(FileId(i as u32)),
+                    documents: &lf.documents,
+                }),
+                _ => None,
+            })
+            .collect();
+        if charts.is_empty() {
+            return (Vec::new(), state);
+        }
+        crate::helm::jobs(&charts, config)
+    };
+    let binary = match (&config.helm.binary, config.helm.render) {
+        (_, false) => {
+            state.off = Some((
+                "Helm rendering is turned off by `helm.render: false` or --no-helm",
+                "Turn it on to have kvet run `helm template`",
+            ));
+            None
+        }
+        (None, true) => {
+            state.off = Some(("helm is not on PATH", "Install helm (kvet then runs `helm template`)"));
+            None
+        }
+        (Some(b), true) => Some(b.clone()),
+    };
+    if binary.is_none() && jobs.iter().all(|j| j.replay.is_none()) {
+        return (Vec::new(), state);
+    }
+    state.covered.extend(skipped.iter().filter(|s| s.parent.is_none()).map(|s| s.chart.clone()));
+    let names: std::collections::HashMap<std::path::PathBuf, usize> = (sources.iter().take(first))
+        .map(|(id, f)| (classify::normalize(std::path::Path::new(&f.name)), id.0 as usize))
+        .collect();
+    let outcomes = match crate::guard::guard(|| crate::helm::render(jobs.clone(), binary.as_deref(), &names)) {
+        Ok(o) => o,
+        Err(panic) => {
+            if let Some(job) = jobs.first() {
+                let first_line = Span::new(0, sources.get(FileId(job.chart_yaml as u32)).line_end(1));
+                loaded[job.chart_yaml].problems.push(internal_error(first_line, "rendering", &panic));
+            }
+            return (Vec::new(), state);
+        }
+    };
+    let mut rendered = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            crate::helm::Outcome::Rendered(mut r) => {
+                let chart = r.job.chart.clone();
+                state.covered.insert(chart.clone());
+                // The chart's files: a change to any of them (pre-commit names a changed values.yaml) checks the
+                // whole rendering, wherever its findings map back to.
+                let sub = format!("{chart}/charts/");
+                let files: Vec<usize> = (loaded.iter().take(first).enumerate())
+                    .filter(|(_, lf)| matches!(&lf.class, Class::Chart { chart: c, .. } if *c == chart || c.starts_with(&sub)))
+                    .map(|(i, _)| i)
+                    .collect();
+                let reported = files.iter().any(|i| sources.get(FileId(*i as u32)).reported);
+                if reported {
+                    for &i in &files {
+                        sources.get_mut(FileId(i as u32)).reported = true;
+                    }
+                }
+                let name = format!("{chart}/.helm-{}/{}", rendered.len(), r.job.release);
+                let mut file = SourceFile::new(name, std::mem::take(&mut r.text));
+                file.reported = reported;
+                let id = sources.add(file);
+                let lf = crate::guard::guard(|| {
+                    let file = sources.get(id);
+                    let mut l = yaml::load(file);
+                    let mut resources = Vec::new();
+                    for (i, doc) in l.documents.iter().enumerate() {
+                        resource::identify(
+                            id,
+                            file,
+                            i,
+                            doc,
+                            &config.default_namespace,
+                            &mut resources,
+                            &mut l.problems,
+                        );
+                    }
+                    LoadedFile { documents: l.documents, problems: l.problems, resources, class: Class::Objects }
+                })
+                .unwrap_or_else(|panic| LoadedFile::failed(sources.get(id), "loading", &panic));
+                loaded.push(lf);
+                rendered.push(r);
+            }
+            crate::helm::Outcome::Failed { job, message, dependencies } => {
+                let at = crate::helm::error_location(&message, &job.chart, &names);
+                state.failed.push(HelmFailure { job, message, dependencies, at });
+            }
+        }
+    }
+    for s in &skipped {
+        if s.parent.as_ref().is_some_and(|p| state.covered.contains(p)) {
+            state.covered.insert(s.chart.clone());
+        }
+    }
+    (rendered, state)
+}
+
+/// A rendering's virtual file.
+enum Virtual<'r> {
+    Kustomize(&'r crate::kustomize::Rendered),
+    Helm(&'r crate::helm::Rendered),
 }
 
 impl Renders {
-    /// The rendered roots as the set assignment sees them.
-    fn sets_roots(&self) -> Vec<crate::sets::RenderedRoot> {
-        (self.roots.iter().enumerate())
-            .map(|(i, r)| crate::sets::RenderedRoot {
-                file: FileId((self.first + i) as u32),
-                kustomization: FileId(r.kustomization as u32),
-            })
-            .collect()
+    fn is_empty(&self) -> bool {
+        self.roots.is_empty() && self.helm.is_empty()
     }
 
-    /// The real location of `(file, span)`: itself for a real file, else where the rendered text came from.
-    fn locate(&self, file: FileId, span: Span) -> (FileId, Span) {
-        let Some(root) = (file.0 as usize).checked_sub(self.first).and_then(|i| self.roots.get(i)) else {
-            return (file, span);
-        };
-        match root.locate(span) {
-            Some((i, s)) => (FileId(i as u32), s),
-            None => (FileId(root.kustomization as u32), Span::new(0, 0)),
+    fn virtual_of(&self, file: FileId) -> Option<Virtual<'_>> {
+        let i = (file.0 as usize).checked_sub(self.first)?;
+        match self.roots.get(i) {
+            Some(r) => Some(Virtual::Kustomize(r)),
+            None => self.helm.get(i - self.roots.len()).map(Virtual::Helm),
         }
     }
 
-    /// Maps a finding on rendered objects back to the files a person edits, naming the kustomization that
-    /// rendered it.
+    /// The renderings as the set assignment sees them.
+    fn sets_roots(&self) -> Vec<crate::sets::RenderedRoot> {
+        let kustomize = self.roots.iter().enumerate().map(|(i, r)| crate::sets::RenderedRoot {
+            file: FileId((self.first + i) as u32),
+            kustomization: FileId(r.kustomization as u32),
+            own: false,
+        });
+        let helm = self.helm.iter().enumerate().map(|(j, h)| crate::sets::RenderedRoot {
+            file: FileId((self.first + self.roots.len() + j) as u32),
+            kustomization: FileId(h.job.chart_yaml as u32),
+            own: true,
+        });
+        kustomize.chain(helm).collect()
+    }
+
+    /// The real location of `(file, span)`: itself for a real file, else where the rendered text came from
+    /// (and, for Helm output, whether the template line was found).
+    fn locate(&self, file: FileId, span: Span, sources: &SourceMap) -> (FileId, Span, bool) {
+        match self.virtual_of(file) {
+            None => (file, span, true),
+            Some(Virtual::Kustomize(root)) => match root.locate(span) {
+                Some((i, s)) => (FileId(i as u32), s, true),
+                None => (FileId(root.kustomization as u32), Span::new(0, 0), true),
+            },
+            Some(Virtual::Helm(h)) => {
+                let text = &sources.get(file).text;
+                match h.locate(text, span, |i| sources.get(FileId(i as u32))) {
+                    Some((i, s, found)) => (FileId(i as u32), s, found),
+                    None => {
+                        let c = FileId(h.job.chart_yaml as u32);
+                        (c, Span::new(0, sources.get(c).line_end(1)), false)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Maps a finding on rendered objects back to the files a person edits, naming the kustomization or the
+    /// helm command that rendered it.
     fn remap(&self, f: &mut Finding, sources: &SourceMap) {
         for r in &mut f.related {
-            (r.file, r.span) = self.locate(r.file, r.span);
+            (r.file, r.span, _) = self.locate(r.file, r.span, sources);
         }
-        let Some(root) = (f.file.0 as usize).checked_sub(self.first).and_then(|i| self.roots.get(i)) else {
-            return;
-        };
-        (f.file, f.span) = self.locate(f.file, f.span);
-        let k = FileId(root.kustomization as u32);
-        let kfile = sources.get(k);
-        if f.file != k {
-            f.related.push(Related {
-                file: k,
-                span: Span::new(0, kfile.line_end(1)),
-                message: format!("rendered by {}", kfile.name),
-            });
+        let Some(v) = self.virtual_of(f.file) else { return };
+        let rendered = f.file;
+        let at = f.span;
+        let found;
+        (f.file, f.span, found) = self.locate(f.file, f.span, sources);
+        match v {
+            Virtual::Kustomize(root) => {
+                let k = FileId(root.kustomization as u32);
+                let kfile = sources.get(k);
+                if f.file != k {
+                    f.related.push(Related {
+                        file: k,
+                        span: Span::new(0, kfile.line_end(1)),
+                        message: format!("rendered by {}", kfile.name),
+                    });
+                }
+            }
+            Virtual::Helm(h) => {
+                let c = FileId(h.job.chart_yaml as u32);
+                let text = &sources.get(rendered).text;
+                let mut message = format!("rendered by `{}`", h.job.command_line());
+                if !found {
+                    let source = h.source_at(at).unwrap_or("?");
+                    message.push_str(&format!(" from {source} as `{}`", crate::helm::rendered_line(text, at)));
+                }
+                f.related.push(Related { file: c, span: Span::new(0, sources.get(c).line_end(1)), message });
+            }
         }
     }
 }
@@ -1244,17 +1513,28 @@ fn not_rendered_findings(pack: &Pack, config: &Config, sources: &SourceMap, rend
     out
 }
 
+/// Which rendering a finding was on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rendering {
+    None,
+    Kustomize,
+    Helm,
+}
+
 /// One finding per (rule, file, span) among the findings on rendered objects: the roots that share a base report its problem once, at the
-/// base, naming every root that renders it (the first message is kept).
-fn merge_across_roots(findings: Vec<(Finding, bool, bool)>) -> Vec<(Finding, bool)> {
-    let mut at: HashMap<(String, FileId, u32, u32), usize> = HashMap::new();
+/// base, naming every root that renders it (the first message is kept). Helm findings merge only with the same
+/// message: several objects a template renders in a loop can map to one template line.
+fn merge_across_roots(findings: Vec<(Finding, bool, Rendering)>) -> Vec<(Finding, bool)> {
+    type Key = (String, FileId, u32, u32, Option<String>);
+    let mut at: HashMap<Key, usize> = HashMap::new();
     let mut out: Vec<(Finding, bool)> = Vec::with_capacity(findings.len());
     for (f, annotated, rendered) in findings {
-        if !rendered {
+        if rendered == Rendering::None {
             out.push((f, annotated));
             continue;
         }
-        let key = (f.rule.clone(), f.file, f.span.start, f.span.end);
+        let message = (rendered == Rendering::Helm).then(|| f.message.clone());
+        let key = (f.rule.clone(), f.file, f.span.start, f.span.end, message);
         match at.get(&key) {
             Some(&i) => {
                 let kept = &mut out[i].0;

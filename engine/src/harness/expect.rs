@@ -52,11 +52,33 @@ pub fn parse_sidecar(text: &str) -> Result<Vec<(u32, String)>, String> {
 /// `enable=ID[,ID]` (opt-in rules), `disable=ID[,ID]` and `fault=load|evaluate` (a panic injected while the
 /// fixture is loaded or its objects are evaluated: kvet's bug containment, `internal-error`).
 /// Errors name the line.
-pub fn apply_settings(text: &str, config: &mut crate::Config) -> Result<(), String> {
+pub fn apply_settings(text: &str, config: &mut crate::Config, path: &std::path::Path) -> Result<(), String> {
+    // `helm-*` settings (in a chart's Chart.yaml) render that chart as a `helm.charts` entry would.
+    let mut chart: Option<crate::config::HelmChart> = None;
+    let dir = path.parent().unwrap_or(std::path::Path::new(".")).to_path_buf();
+    fn entry<'c>(
+        chart: &'c mut Option<crate::config::HelmChart>,
+        dir: &std::path::Path,
+    ) -> &'c mut crate::config::HelmChart {
+        chart.get_or_insert_with(|| crate::config::HelmChart {
+            chart: dir.to_path_buf(),
+            release: None,
+            namespace: None,
+            values: Vec::new(),
+            set: Vec::new(),
+            replay: None,
+        })
+    }
     for (i, line) in text.lines().enumerate() {
         let Some(pos) = line.find("# kvet-test:") else { continue };
         for setting in line[pos + "# kvet-test:".len()..].split_whitespace() {
             match setting.split_once('=') {
+                Some(("helm-release", v)) => entry(&mut chart, &dir).release = Some(v.to_owned()),
+                Some(("helm-namespace", v)) => entry(&mut chart, &dir).namespace = Some(v.to_owned()),
+                Some(("helm-values", v)) => entry(&mut chart, &dir).values.extend(split_ids(v).map(|f| dir.join(f))),
+                Some(("helm-set", v)) => entry(&mut chart, &dir).set.push(v.to_owned()),
+                Some(("helm-output", v)) => entry(&mut chart, &dir).replay = Some(dir.join(v)),
+                None if setting == "no-helm" => config.helm.render = false,
                 Some(("k8s-version", v)) => match crate::config::parse_version(v) {
                     Some(ver) if crate::schema::is_embedded(ver) => config.target_version = ver,
                     _ => {
@@ -74,13 +96,14 @@ pub fn apply_settings(text: &str, config: &mut crate::Config) -> Result<(), Stri
                 Some(("fault", "evaluate")) => config.fault = Some(crate::guard::Fault::Evaluate),
                 _ => {
                     return Err(format!(
-                        "line {}: unknown kvet-test setting `{setting}` (k8s-version=X.Y, strict, enable=ID[,ID], disable=ID[,ID], fault=load|evaluate)",
+                        "line {}: unknown kvet-test setting `{setting}` (k8s-version=X.Y, strict, enable=ID[,ID], disable=ID[,ID], fault=load|evaluate, no-helm, helm-output=FILE, helm-release=NAME, helm-namespace=NS, helm-values=FILE[,FILE], helm-set=KEY=VALUE)",
                         i + 1
                     ))
                 }
             }
         }
     }
+    config.helm.charts.extend(chart);
     Ok(())
 }
 

@@ -324,7 +324,7 @@ fn run_one(
                 let _ = writeln!(problems, "{e}");
             }
         }
-        if let Err(e) = expect::apply_settings(&text, &mut settings) {
+        if let Err(e) = expect::apply_settings(&text, &mut settings, path) {
             let _ = writeln!(problems, "{name}: {e}");
         }
         let mut file = SourceFile::new(name.clone(), text);
