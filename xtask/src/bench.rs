@@ -116,7 +116,7 @@ fn kvet_command(kvet: &Path, corpus: &Path, mode: &Mode) -> Command {
     if mode.parse_only {
         command.arg("--parse-only");
     }
-    command.args(["--format", "json", "--jobs", mode.jobs]);
+    command.args(["--format", "json", "--no-helm", "--jobs", mode.jobs]);
     command
 }
 

@@ -105,7 +105,7 @@ fn run_kvet(set: &[String]) -> Result<Vec<Found>, TaskError> {
     let mut found = Vec::new();
     for path in set {
         let output = Command::new(&kvet)
-            .args(["check", "--no-config", "--format", "json", "--allow-empty", path])
+            .args(["check", "--no-config", "--no-helm", "--format", "json", "--allow-empty", path])
             .current_dir(shared_dir())
             .output()
             .map_err(|e| TaskError::new(format!("cannot run {}: {e}", kvet.display())))?;
