@@ -45,6 +45,9 @@ pub struct Job {
     pub values: Vec<PathBuf>,
     /// `--set` pairs.
     pub set: Vec<String>,
+    /// `--kube-version`: the Kubernetes version kvet checks against, so `.Capabilities.KubeVersion` and a
+    /// chart's `kubeVersion` constraint see it.
+    pub kube_version: String,
     /// Whether a `helm.charts` entry asked for it (a failure is then an error, not an info).
     pub configured: bool,
     /// Recorded output to replay instead of running helm ([`crate::config::HelmChart::replay`]).
@@ -172,6 +175,7 @@ pub fn jobs(charts: &[ChartInput<'_>], config: &Config) -> (Vec<Job>, Vec<Skippe
             namespace: namespace.cloned().unwrap_or_else(|| config.default_namespace.clone()),
             values: values.to_vec(),
             set: set.to_vec(),
+            kube_version: format!("{}.{}.0", config.target_version.0, config.target_version.1),
             configured,
             replay: replay.cloned(),
         };
@@ -245,7 +249,8 @@ fn is_dependency_error(message: &str) -> bool {
 
 fn render_one(job: Job, helm: &Path, names: &HashMap<PathBuf, usize>) -> Outcome {
     let mut cmd = Command::new(helm);
-    cmd.arg("template").arg(&job.release).arg(&job.dir).arg("--namespace").arg(&job.namespace).arg("--skip-tests");
+    cmd.arg("template").arg(&job.release).arg(&job.dir);
+    cmd.args(["--namespace", &job.namespace, "--kube-version", &job.kube_version, "--skip-tests"]);
     for v in &job.values {
         cmd.arg("--values").arg(v);
     }

@@ -1295,6 +1295,8 @@ fn render_helm(
         }
         crate::helm::jobs(&charts, config)
     };
+    // Subcharts are reported through their parent, library charts produce nothing: neither gets an info.
+    state.covered.extend(skipped.iter().map(|s| s.chart.clone()));
     let binary = match (&config.helm.binary, config.helm.render) {
         (_, false) => {
             state.off = Some((
@@ -1312,7 +1314,6 @@ fn render_helm(
     if binary.is_none() && jobs.iter().all(|j| j.replay.is_none()) {
         return (Vec::new(), state);
     }
-    state.covered.extend(skipped.iter().filter(|s| s.parent.is_none()).map(|s| s.chart.clone()));
     let names: std::collections::HashMap<std::path::PathBuf, usize> = (sources.iter().take(first))
         .map(|(id, f)| (classify::normalize(std::path::Path::new(&f.name)), id.0 as usize))
         .collect();
@@ -1374,11 +1375,6 @@ fn render_helm(
                 let at = crate::helm::error_location(&message, &job.chart, &names);
                 state.failed.push(HelmFailure { job, message, dependencies, at });
             }
-        }
-    }
-    for s in &skipped {
-        if s.parent.as_ref().is_some_and(|p| state.covered.contains(p)) {
-            state.covered.insert(s.chart.clone());
         }
     }
     (rendered, state)
