@@ -79,7 +79,10 @@ fn a_configured_chart_is_rendered_and_findings_land_on_template_lines() {
     assert!(!t.contains("helm-chart-not-rendered") && !t.contains("Chart.yaml:"), "{t}");
     let ran = std::fs::read_to_string(&log).unwrap();
     assert_eq!(ran.lines().count(), 1, "{ran}");
-    assert!(ran.starts_with("template shop ") && ran.trim_end().ends_with("--namespace shop --kube-version 1.34.0"), "{ran}");
+    assert!(
+        ran.starts_with("template shop ") && ran.trim_end().ends_with("--namespace shop --kube-version 1.34.0"),
+        "{ran}"
+    );
     // The same through KVET_HELM, and in JSON the related location names the command.
     let out = Command::new(env!("CARGO_BIN_EXE_kvet"))
         .current_dir(&dir)

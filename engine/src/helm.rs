@@ -381,7 +381,7 @@ fn line_at(text: &str, at: usize) -> &str {
 }
 
 /// The one line of `template` that reads as `rendered`: equal text, else equal literal text around `{{ … }}`
-/// actions; ties broken by equal indentation. `None` when no line or several lines do.
+/// actions — at the same indentation. `None` when no line or several lines do.
 fn find_line(template: &str, rendered: &str) -> Option<Span> {
     let want = rendered.trim();
     if want.is_empty() || want == "---" {
@@ -404,14 +404,13 @@ fn find_line(template: &str, rendered: &str) -> Option<Span> {
         }
         start += line.len();
     }
+    // helm never re-indents the literal text of a template: a line it came from has the same indentation.
     let one = |c: &[(Span, bool)]| -> Option<Option<Span>> {
-        match c {
-            [] => None,
-            [(s, _)] => Some(Some(*s)),
-            _ => {
-                let same: Vec<_> = c.iter().filter(|(_, ind)| *ind).collect();
-                Some(if let [(s, _)] = same.as_slice() { Some(*s) } else { None })
-            }
+        let same: Vec<Span> = c.iter().filter(|(_, ind)| *ind).map(|(s, _)| *s).collect();
+        match (c.len(), same.as_slice()) {
+            (0, _) => None,
+            (_, [s]) => Some(Some(*s)),
+            _ => Some(None),
         }
     };
     match one(&exact) {
@@ -467,6 +466,8 @@ mod tests {
         assert_eq!(find_line(t, "  name: rel-x").map(at), Some("name: {{ include \"x.fullname\" . }}"));
         // What an action alone produced has no line of its own.
         assert_eq!(find_line(t, "            limits:"), None);
+        // Equal text at another indentation came from elsewhere (a block of values).
+        assert_eq!(find_line(t, "    kind: Deployment"), None);
         assert_eq!(find_line(t, "---"), None);
     }
 
