@@ -486,6 +486,54 @@ mod tests {
     }
 
     #[test]
+    fn jobs_skip_subcharts_and_library_charts_and_follow_the_configuration() {
+        let files = [
+            SourceFile::new("charts/app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 1.0.0\n"),
+            SourceFile::new("charts/app/charts/db/Chart.yaml", "apiVersion: v2\nname: db\nversion: 1.0.0\n"),
+            SourceFile::new(
+                "charts/common/Chart.yaml",
+                "apiVersion: v2\nname: common\ntype: library\nversion: 1.0.0\n",
+            ),
+            SourceFile::new("charts/web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 1.0.0\n"),
+        ];
+        let loaded: Vec<_> = files.iter().map(crate::yaml::load).collect();
+        let names = ["charts/app", "charts/app/charts/db", "charts/common", "charts/web"];
+        let charts: Vec<ChartInput<'_>> = (0..files.len())
+            .map(|i| ChartInput { index: i, chart: names[i], file: &files[i], documents: &loaded[i].documents })
+            .collect();
+        let mut config = Config::default();
+        for release in ["web-a", "web-b"] {
+            config.helm.charts.push(crate::config::HelmChart {
+                chart: PathBuf::from("charts/web"),
+                release: Some(release.into()),
+                namespace: Some("shop".into()),
+                values: vec![PathBuf::from("charts/web/values-prod.yaml")],
+                set: Vec::new(),
+                replay: None,
+            });
+        }
+        let (jobs, skipped) = jobs(&charts, &config);
+        let got: Vec<(&str, &str, &str, bool)> =
+            jobs.iter().map(|j| (j.chart.as_str(), j.release.as_str(), j.namespace.as_str(), j.configured)).collect();
+        assert_eq!(
+            got,
+            [
+                ("charts/app", "release-name", "default", false),
+                ("charts/web", "web-a", "shop", true),
+                ("charts/web", "web-b", "shop", true)
+            ]
+        );
+        assert_eq!(jobs[1].kube_version, "1.34.0");
+        assert_eq!(
+            jobs[1].command_line(),
+            "helm template web-a charts/web --namespace shop -f charts/web/values-prod.yaml"
+        );
+        let skipped: Vec<(&str, Option<&str>)> =
+            skipped.iter().map(|s| (s.chart.as_str(), s.parent.as_deref())).collect();
+        assert_eq!(skipped, [("charts/app/charts/db", Some("charts/app")), ("charts/common", None)]);
+    }
+
+    #[test]
     fn error_locations_name_the_template_line() {
         let names: HashMap<PathBuf, usize> = [(PathBuf::from("charts/app/templates/a.yaml"), 7)].into_iter().collect();
         let m = "Error: execution error at (app/templates/a.yaml:12:4): image.tag is required";
