@@ -57,7 +57,7 @@ fn the_hook_definition_is_the_documented_one() {
     assert_eq!(hook["id"], "kvet");
     assert_eq!(hook["language"], "rust");
     assert_eq!(hook["entry"], "kvet check --context . --fail-on warning --allow-empty");
-    assert_eq!(hook["files"], "\\.(ya?ml|json)$");
+    assert_eq!(hook["files"], "\\.(ya?ml|json|tpl)$");
     assert_eq!(hook["exclude"], "(^|/)\\.");
 }
 
