@@ -89,8 +89,9 @@ impl Quantity {
             nanos = nanos.checked_mul(10i128.checked_pow(scale as u32)?)?;
         } else {
             let div = 10i128.checked_pow((-scale) as u32)?;
-            // Kubernetes rounds up to the smallest representable unit.
-            nanos = (nanos + div - 1) / div;
+            // Kubernetes rounds up to the smallest representable unit (a ceiling division that cannot overflow:
+            // `nanos + div - 1` wrapped for mantissas near the top of the range).
+            nanos = nanos / div + i128::from(nanos % div != 0);
         }
         Some(Quantity { nanos: if neg { -nanos } else { nanos } })
     }
@@ -178,6 +179,15 @@ mod tests {
         for s in ["", "1gi", "1GB", "1K", "10 Gi", "Gi", "1.2.3", "1e", "abc", "1Mib", "--1"] {
             assert!(Quantity::parse(s).is_none(), "{s} should not parse");
         }
+    }
+
+    #[test]
+    fn rounding_near_the_top_of_the_range_does_not_wrap() {
+        // 2^97 - 1 units of a billionth of a Gi: the product is 2^127 - 2^30, just representable.
+        let big = q("15845632502.8528675187087900671Gi");
+        assert!(big.nanos > 0, "{big:?}");
+        assert!(big > q("1Ei"));
+        assert_eq!(q("1.5n").nanos, 2);
     }
 
     #[test]
