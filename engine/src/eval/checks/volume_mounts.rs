@@ -1,6 +1,6 @@
 //! `volume-mounts`: container mounts of pod volumes of given types that match a schema.
 //!
-//! Params: `types` (volume source keys, e.g. `[hostPath]`), `mount` (a JSON Schema the `volumeMounts[*]`
+//! Params: `types` (volume source keys, e.g. `[hostPath]`; absent: every volume), `mount` (a JSON Schema the `volumeMounts[*]`
 //! entry must match to be reported; default: every mount), `volume` and `container` (JSON Schemas the pod
 //! volume and the container must match; default: any), `at` (keys of the mount to point at, the first
 //! present one wins; default: the mount itself). Values for the templates: `check.container`,
@@ -87,11 +87,16 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
                 else {
                     continue;
                 };
-                let Some((vtype, source)) =
+                let found = if types.is_empty() {
+                    // Any volume: its source is its first key besides `name` (`emptyDir` when it has none).
+                    let obj = volume.as_object();
+                    obj.and_then(|o| o.iter().find(|(k, _)| *k != "name"))
+                        .map(|(k, v)| (k.as_str(), v))
+                        .or(Some(("emptyDir", &Value::Null)))
+                } else {
                     types.iter().find_map(|t| volume.get(*t).filter(|s| s.is_object()).map(|s| (*t, s)))
-                else {
-                    continue;
                 };
+                let Some((vtype, source)) = found else { continue };
                 if rejects(0, "mount", m) || rejects(1, "volume", volume) || rejects(2, "container", c) {
                     continue;
                 }
@@ -150,6 +155,18 @@ mod tests {
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].vars["source"], json!("/var/log"));
         assert_eq!(hits[0].path.len(), 4);
+    }
+
+    #[test]
+    fn without_types_every_volume_counts() {
+        let s = spec();
+        let params = json!({"mount": {"required": ["mountPath"], "properties": {"mountPath": {"const": "/etc/app"}}}});
+        let hits = run_for_test(check, &params, &s, &s, (1, 34));
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].vars["type"], json!("configMap"));
+        // A mount of a volume that does not exist is another rule's (volume-mount-undefined).
+        let params = json!({"mount": {"required": ["mountPath"], "properties": {"mountPath": {"const": "/x"}}}});
+        assert!(run_for_test(check, &params, &s, &s, (1, 34)).is_empty());
     }
 
     #[test]
