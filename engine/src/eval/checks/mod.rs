@@ -125,7 +125,7 @@ pub static VARS: &[(&str, &[&str])] = &[
     ("resource-field-refs", &["containerName", "containers", "resource", "where"]),
     ("volume-mounts", &["container", "mountPath", "ref", "source", "subPath", "type", "volume"]),
     ("volume-names", &["first", "index", "name"]),
-    ("volume-types", &["deprecatedIn", "name", "note", "removedIn", "subject", "type"]),
+    ("volume-types", &["csi", "deprecatedIn", "name", "note", "removedIn", "subject", "type"]),
     ("claim-template-use", &["name", "volumeType"]),
     ("label-syntax", &["key", "value", "reason", "field", "operator"]),
     ("progress-deadline", &["deadline", "deadlineSource", "minReady"]),

@@ -5,6 +5,10 @@
 //! with case `removed` when the target version is at least `removedIn`, else with case `deprecated`.
 //! Values: `check.subject` (`Volume repo` / `PersistentVolume pv-1`), `check.name`, `check.type`,
 //! `check.deprecatedIn`, `check.removedIn`, `check.note`.
+//!
+//! On a StorageClass, an entry with `provisioner` (`kubernetes.io/glusterfs`) matches the class's
+//! `spec`-less `provisioner` field instead; `check.type` is then the provisioner and `check.csi` the entry's
+//! `csi` (the CSI driver that serves a migrated plugin, or null).
 
 use super::{CheckInput, Hit};
 use crate::config::parse_version;
@@ -37,6 +41,33 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
     }
     let version = input.config.target_version;
     let mut hits = Vec::new();
+    if std::ptr::eq(target, input.object) && target.field("kind").and_then(Value::as_str) == Some("StorageClass") {
+        let Some(provisioner) = target.field("provisioner").and_then(Value::as_str) else { return hits };
+        let name = target.pointer_at("/metadata/name").and_then(Value::as_str).unwrap_or("");
+        for t in types {
+            if t.field("provisioner").and_then(Value::as_str) != Some(provisioner) {
+                continue;
+            }
+            let removed_in = t.field("removedIn").and_then(Value::as_str);
+            let removed = removed_in.and_then(parse_version).is_some_and(|r| version >= r);
+            let mut vars = Map::new();
+            vars.insert("subject".into(), json!(format!("StorageClass {name}")));
+            vars.insert("name".into(), json!(name));
+            vars.insert("type".into(), json!(provisioner));
+            vars.insert("csi".into(), t.field("csi").cloned().unwrap_or(Value::Null));
+            vars.insert("deprecatedIn".into(), t.field("deprecatedIn").cloned().unwrap_or(Value::Null));
+            vars.insert("removedIn".into(), json!(removed_in));
+            vars.insert("note".into(), t.field("note").cloned().unwrap_or(Value::Null));
+            let case = if removed { "removed" } else { "deprecated" };
+            hits.push(Hit {
+                path: vec![PathElem::Key("provisioner".into())],
+                vars,
+                case: Some(case.to_owned()),
+                ..Default::default()
+            });
+        }
+        return hits;
+    }
     for (prefix, parent, subject, name) in sources {
         for t in types {
             let Some(vtype) = t.field("type").and_then(Value::as_str) else { continue };
@@ -87,6 +118,28 @@ mod tests {
         assert_eq!(hits[0].vars["subject"], json!("Volume repo"));
         let hits = run_for_test(check, &params(), &obj, &spec, (1, 32));
         assert_eq!(hits[0].case.as_deref(), Some("deprecated"));
+    }
+
+    #[test]
+    fn storage_class_provisioner() {
+        let params = json!({"types": [
+            {"provisioner": "kubernetes.io/glusterfs", "deprecatedIn": "1.25", "removedIn": "1.26"},
+            {"provisioner": "kubernetes.io/aws-ebs", "csi": "ebs.csi.aws.com", "deprecatedIn": "1.19"}
+        ]});
+        let sc = |p: &str| json!({"kind": "StorageClass", "metadata": {"name": "c"}, "provisioner": p});
+        let run = |p: &str, v| {
+            let o = sc(p);
+            run_for_test(check, &params, &o, &o, v)
+        };
+        let hits = run("kubernetes.io/glusterfs", (1, 34));
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].case.as_deref(), Some("removed"));
+        assert_eq!(hits[0].path, vec![PathElem::Key("provisioner".into())]);
+        let hits = run("kubernetes.io/glusterfs", (1, 25));
+        assert_eq!(hits[0].case.as_deref(), Some("deprecated"));
+        let hits = run("kubernetes.io/aws-ebs", (1, 34));
+        assert_eq!(hits[0].vars["csi"], json!("ebs.csi.aws.com"));
+        assert!(run("ebs.csi.aws.com", (1, 34)).is_empty());
     }
 
     #[test]
