@@ -145,6 +145,13 @@ pub fn builtin_knows(version: (u32, u32), api_version: &str, kind: &str) -> bool
     version_index(version).and_then(known_kinds).is_some_and(|k| k.contains(&kind_key(api_version, kind)))
 }
 
+/// Every `apiVersion/kind` the embedded schemas of `version` know, sorted (empty for a version not embedded).
+pub fn builtin_kinds(version: (u32, u32)) -> Vec<String> {
+    let mut out: Vec<String> = version_index(version).and_then(known_kinds).into_iter().flatten().cloned().collect();
+    out.sort();
+    out
+}
+
 /// The embedded versions whose schemas know `apiVersion`/`kind` (for "removed in" / "added in" hints).
 pub fn versions_knowing(api_version: &str, kind: &str) -> Vec<&'static str> {
     let key = kind_key(api_version, kind);
