@@ -152,6 +152,35 @@ pub fn builtin_kinds(version: (u32, u32)) -> Vec<String> {
     out
 }
 
+/// For an object of `kind` in a built-in group without a dot (`v1`, `apps/v1`, `policy/v1`): when `version`
+/// serves that apiVersion but has no such kind in it, the apiVersions of `version` that do have the kind
+/// (maybe none). `None` when the apiVersion is not served or not a dotless built-in group, or the kind is in
+/// it. A custom resource cannot be in such a group (a CRD's group has a dot), so this is what kubectl
+/// reports as `no matches for kind "K" in version "G/V"`.
+pub fn kind_not_in_served_version(version: (u32, u32), api_version: &str, kind: &str) -> Option<Vec<String>> {
+    let group = api_version.split_once('/').map_or("", |(g, _)| g);
+    if group.contains('.') {
+        return None;
+    }
+    let kinds = version_index(version).and_then(known_kinds)?;
+    if kinds.contains(&kind_key(api_version, kind)) {
+        return None;
+    }
+    let prefix = format!("{api_version}/");
+    if !kinds.iter().any(|k| k.starts_with(&prefix) && !k[prefix.len()..].contains('/')) {
+        return None;
+    }
+    let suffix = format!("/{kind}");
+    let mut others: Vec<String> = kinds
+        .iter()
+        .filter_map(|k| k.strip_suffix(&suffix))
+        .filter(|api| *api != "v1" || kind != "Status")
+        .map(str::to_owned)
+        .collect();
+    others.sort();
+    Some(others)
+}
+
 /// The embedded versions whose schemas know `apiVersion`/`kind` (for "removed in" / "added in" hints).
 pub fn versions_knowing(api_version: &str, kind: &str) -> Vec<&'static str> {
     let key = kind_key(api_version, kind);

@@ -142,3 +142,15 @@ fn suggestions() {
     assert_eq!(explain::suggest("reversion", &names), Some("revision"));
     assert_eq!(explain::suggest("xyz", &names), None);
 }
+
+#[test]
+fn kinds_missing_from_a_served_dotless_version() {
+    use super::kind_not_in_served_version as missing;
+    assert_eq!(missing((1, 34), "policy/v1", "PodSecurityPolicy"), Some(Vec::new()));
+    assert_eq!(missing((1, 34), "apps/v1", "CronJob"), Some(vec!["batch/v1".to_owned()]));
+    assert_eq!(missing((1, 34), "apps/v1", "Deployment"), None);
+    // Not served at all (api-version-removed's), or a group with a dot (could be a CRD's).
+    assert_eq!(missing((1, 34), "policy/v1beta1", "PodSecurityPolicy"), None);
+    assert_eq!(missing((1, 34), "networking.k8s.io/v1", "Gateway"), None);
+    assert_eq!(missing((1, 34), "v1", "Deployment"), Some(vec!["apps/v1".to_owned()]));
+}

@@ -156,7 +156,22 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
             }
         }
         Lookup::Missing => {
-            if set.is_first_of_kind(object) {
+            if let Some(others) = crate::schema::kind_not_in_served_version((major, minor), api, kind) {
+                // A built-in apiVersion that has no such kind: the API server rejects every such object.
+                let help = match others.as_slice() {
+                    [] => format!("no apiVersion of Kubernetes {major}.{minor} serves {kind}: check the kind's spelling, or whether it was removed without replacement"),
+                    [one] => format!("use `apiVersion: {one}`"),
+                    more => format!("use the apiVersion that serves {kind}: {}", more.join(", ")),
+                };
+                hits.push(hit(
+                    vec![PathElem::Key("apiVersion".into())],
+                    "kind-not-served",
+                    format!(
+                        "{api} has no kind {kind} in Kubernetes {major}.{minor}: the API server rejects the object (kubectl: no matches for kind \"{kind}\" in version \"{api}\")"
+                    ),
+                    help,
+                ));
+            } else if set.is_first_of_kind(object) {
                 let known = crate::schema::versions_knowing(api, kind);
                 let note = match (known.first(), known.last()) {
                     (Some(first), Some(last)) if first == last => format!(" (the embedded schemas know it in {first})"),
