@@ -525,6 +525,8 @@ pub struct Binding {
     pub by_class: HashMap<String, Vec<usize>>,
     /// Classes whose PersistentVolumes a provisioner workload of the set creates at runtime ([`runtime_classes`]).
     pub runtime_classes: RuntimeClasses,
+    /// `(csi.driver, csi.volumeHandle)` → volumes (known content) that name that CSI volume, in set order.
+    pub by_csi_handle: HashMap<(String, String), Vec<usize>>,
 }
 
 /// The classes a provisioner workload of the set creates PersistentVolumes for at runtime, although their
@@ -747,6 +749,12 @@ pub fn simulate(index: &Index<'_>) -> Binding {
         }
         buckets.entry(volume_class(v.value)).or_default().push(i);
         b.by_class.entry(volume_class(v.value).to_owned()).or_default().push(i);
+        let csi = |k: &str| v.value.pointer_at("/spec/csi").and_then(|c| c.field(k)).and_then(Value::as_str);
+        if let (Some(driver), Some(handle)) = (csi("driver"), csi("volumeHandle")) {
+            if !driver.is_empty() && !handle.is_empty() {
+                b.by_csi_handle.entry((driver.to_owned(), handle.to_owned())).or_default().push(i);
+            }
+        }
         all_volumes.push(i);
         if let Some(cr) = v.value.pointer_at("/spec/claimRef") {
             let ns = cr.field("namespace").and_then(Value::as_str).unwrap_or("");

@@ -439,6 +439,15 @@ impl<'a> Index<'a> {
         ranked.into_iter().map(|(_, i)| i).collect()
     }
 
+    /// Whether files `a` and `b` are in the same directory.
+    pub fn same_directory(&self, a: FileId, b: FileId) -> bool {
+        let dir = |f: FileId| {
+            let n = self.store.sources.get(f).name.as_str();
+            n.rsplit_once('/').map_or("", |(d, _)| d)
+        };
+        a == b || dir(a) == dir(b)
+    }
+
     /// The position of the nearest object of `kind` named `name` in `namespace` (see
     /// [`Index::candidates_near`]).
     pub fn position_near(&self, kind: &str, namespace: &str, name: &str, from: Option<FileId>) -> Option<usize> {

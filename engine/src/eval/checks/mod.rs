@@ -24,6 +24,7 @@ pub mod mount_paths;
 pub mod resource_field_refs;
 pub mod schema;
 pub mod subpath_target;
+pub mod volume_handles;
 pub mod volume_mounts;
 pub mod volume_names;
 pub mod volume_types;
@@ -105,6 +106,7 @@ pub static TEMPLATES: &[(&str, CheckFn)] = &[
     ("class-defaults", storage_claims::class_defaults),
     ("volume-modes", volume_modes::check),
     ("pv-reclaim", volume_reclaim::pv_reclaim),
+    ("pv-csi-handle", volume_handles::check),
     ("sts-retention", volume_reclaim::sts_retention),
     ("config-rollout", config_rollout::check),
     ("subpath-target", subpath_target::check),
@@ -125,6 +127,7 @@ pub static VARS: &[(&str, &[&str])] = &[
     ("resource-field-refs", &["containerName", "containers", "resource", "where"]),
     ("volume-mounts", &["container", "mountPath", "ref", "source", "subPath", "type", "volume"]),
     ("volume-names", &["first", "index", "name"]),
+    ("pv-csi-handle", &["count", "driver", "first", "handle"]),
     ("volume-types", &["csi", "deprecatedIn", "name", "note", "removedIn", "subject", "type"]),
     ("claim-template-use", &["name", "volumeType"]),
     ("label-syntax", &["key", "value", "reason", "field", "operator"]),
