@@ -2,7 +2,8 @@
 //! type, compared with the run's target Kubernetes version.
 //!
 //! Param `types`: a list of `{type, deprecatedIn, removedIn?, note?}`. A volume of a listed type is reported
-//! with case `removed` when the target version is at least `removedIn`, else with case `deprecated`.
+//! with case `removed` when the target version is at least `removedIn`, `disabled` when it is at least
+//! `disabledIn` (the kubelet's driver is off by default, a feature gate can turn it on), else `deprecated`.
 //! Values: `check.subject` (`Volume repo` / `PersistentVolume pv-1`), `check.name`, `check.type`,
 //! `check.deprecatedIn`, `check.removedIn`, `check.note`.
 //!
@@ -74,8 +75,15 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
             if parent.get(vtype).is_none_or(Value::is_null) {
                 continue;
             }
-            let removed_in = t.field("removedIn").and_then(Value::as_str);
+            // `disabledIn`: the kubelet no longer mounts it by default (a feature gate can turn it back on).
+            let disabled_in = t.field("disabledIn").and_then(Value::as_str);
+            let removed_in = t.field("removedIn").and_then(Value::as_str).or(disabled_in);
             let removed = removed_in.and_then(parse_version).is_some_and(|r| version >= r);
+            let case = match (removed, disabled_in.is_some()) {
+                (true, true) => "disabled",
+                (true, false) => "removed",
+                (false, _) => "deprecated",
+            };
             let mut vars = Map::new();
             vars.insert("subject".into(), json!(subject));
             vars.insert("name".into(), json!(name));
@@ -85,12 +93,7 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
             vars.insert("note".into(), t.field("note").cloned().unwrap_or(Value::Null));
             let mut path = prefix.clone();
             path.push(PathElem::Key(vtype.to_owned()));
-            hits.push(Hit {
-                path,
-                vars,
-                case: Some(if removed { "removed" } else { "deprecated" }.to_owned()),
-                ..Default::default()
-            });
+            hits.push(Hit { path, vars, case: Some(case.to_owned()), ..Default::default() });
         }
     }
     hits
@@ -103,7 +106,7 @@ mod tests {
 
     fn params() -> Value {
         json!({"types": [
-            {"type": "gitRepo", "deprecatedIn": "1.11", "removedIn": "1.33"},
+            {"type": "gitRepo", "deprecatedIn": "1.11", "disabledIn": "1.33"},
             {"type": "awsElasticBlockStore", "deprecatedIn": "1.19"}
         ]})
     }
@@ -114,7 +117,7 @@ mod tests {
         let obj = json!({"kind": "Pod", "spec": spec.clone()});
         let hits = run_for_test(check, &params(), &obj, &spec, (1, 34));
         assert_eq!(hits.len(), 1);
-        assert_eq!(hits[0].case.as_deref(), Some("removed"));
+        assert_eq!(hits[0].case.as_deref(), Some("disabled"));
         assert_eq!(hits[0].vars["subject"], json!("Volume repo"));
         let hits = run_for_test(check, &params(), &obj, &spec, (1, 32));
         assert_eq!(hits[0].case.as_deref(), Some("deprecated"));
