@@ -60,6 +60,10 @@ pub struct PackArgs {
     /// Kubernetes version to check against (default 1.34).
     #[arg(long = "k8s-version", value_name = "X.Y")]
     pub k8s_version: Option<String>,
+    /// Also report what breaks on an upgrade to this later Kubernetes version (APIs removed by then;
+    /// config `kubernetesUpgradeTo`).
+    #[arg(long = "k8s-upgrade-to", value_name = "X.Y")]
+    pub k8s_upgrade_to: Option<String>,
     /// The inputs (with --context) are the whole truth: references to objects that are not among them (and
     /// not declared in config `cluster:`) are errors instead of warnings (config `assumeCompleteSet`).
     #[arg(long)]

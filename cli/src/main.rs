@@ -146,6 +146,20 @@ pub(crate) fn load_config_file(
             }
         }
     }
+    if let Some(v) = &pack_args.k8s_upgrade_to {
+        match config::parse_version(v) {
+            Some(ver) => cfg.upgrade_to = Some(ver),
+            None => {
+                eprintln!("error: --k8s-upgrade-to {v:?} is not a Kubernetes version such as 1.37");
+                return Err(2);
+            }
+        }
+    }
+    if let Some(up) = cfg.upgrade_to.filter(|up| *up <= cfg.target_version) {
+        let (t, u) = (cfg.target_version, up);
+        eprintln!("error: the upgrade version {}.{} is not later than the checked version {}.{}", u.0, u.1, t.0, t.1);
+        return Err(2);
+    }
     if pack_args.assume_complete {
         cfg.assume_complete_set = true;
     }

@@ -23,6 +23,9 @@ pub struct Config {
     pub default_namespace: String,
     /// Kubernetes version (`major`, `minor`).
     pub target_version: (u32, u32),
+    /// Config `kubernetesUpgradeTo` / `--k8s-upgrade-to`: a later version the cluster is to be upgraded to;
+    /// APIs removed by then are reported as breaking on the upgrade.
+    pub upgrade_to: Option<(u32, u32)>,
     /// Per-rule settings (enable/disable, severity, params), by id or alias.
     pub rules: BTreeMap<String, RuleSettings>,
     /// Extra rule pack directories (resolved against the config file's folder).
@@ -109,6 +112,7 @@ impl Default for Config {
         Config {
             default_namespace: "default".into(),
             target_version: DEFAULT_TARGET_VERSION,
+            upgrade_to: None,
             rules: BTreeMap::new(),
             rule_dirs: Vec::new(),
             include: Vec::new(),
@@ -130,6 +134,7 @@ impl Default for Config {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct ConfigFile {
     kubernetes_version: Option<Value>,
+    kubernetes_upgrade_to: Option<Value>,
     default_namespace: Option<String>,
     #[serde(default)]
     rules: Map<String, Value>,
@@ -357,6 +362,21 @@ impl Config {
                         format!(
                             "kubernetesVersion must be a quoted \"major.minor\" string such as \"1.34\", got {text}"
                         ),
+                    ));
+                }
+            }
+        }
+        if let Some(v) = parsed.kubernetes_upgrade_to {
+            let version = v.as_str().and_then(parse_version);
+            match version {
+                Some(ver) if ver > cfg.target_version => cfg.upgrade_to = Some(ver),
+                _ => {
+                    let span = locate(&[PathElem::Key("kubernetesUpgradeTo".into())]);
+                    let (a, b) = cfg.target_version;
+                    return Err(error(
+                        file,
+                        span,
+                        format!("kubernetesUpgradeTo must be a quoted \"major.minor\" string later than the checked version {a}.{b}, got {v}"),
                     ));
                 }
             }
@@ -595,6 +615,15 @@ mod tests {
         assert_eq!(Config::from_file(&config).unwrap().rule_dirs, vec![dir.join("repo").join("policies")]);
         let _ = std::fs::remove_dir_all(&dir);
         let _ = result;
+    }
+
+    #[test]
+    fn upgrade_version_is_later_than_the_target() {
+        let cfg = Config::parse("k.yaml", "kubernetesVersion: \"1.30\"\nkubernetesUpgradeTo: \"1.33\"\n").unwrap();
+        assert_eq!(cfg.upgrade_to, Some((1, 33)));
+        let err = Config::parse("k.yaml", "kubernetesVersion: \"1.30\"\nkubernetesUpgradeTo: \"1.29\"\n").unwrap_err();
+        assert!(err.finding.message.contains("later than the checked version 1.30"), "{}", err.finding.message);
+        assert_eq!(err.sources.get(err.finding.file).position(err.finding.span.start).line, 2);
     }
 
     #[test]

@@ -119,7 +119,7 @@ pub static TEMPLATES: &[(&str, CheckFn)] = &[
 pub static VARS: &[(&str, &[&str])] = &[
     ("yaml", &["message", "help"]),
     ("identity", &["message", "help"]),
-    ("removed-api", &["apiVersion", "kind", "removedIn", "replacement", "notes"]),
+    ("removed-api", &["apiVersion", "kind", "removedIn", "replacement", "notes", "upgradeTo"]),
     ("volume-refs", &["container", "volume", "field", "type"]),
     ("config-data", &["kind", "key", "map", "bytes", "limit", "type", "error"]),
     ("env-names", &["mode", "name", "version"]),
@@ -209,16 +209,27 @@ fn removed_api(params: &Map<String, Value>, object: &Value, config: &Config) -> 
         }
         let removed_in = r.field("removedIn").and_then(Value::as_str).and_then(crate::config::parse_version);
         let Some(removed_in) = removed_in else { continue };
-        if config.target_version < removed_in {
+        let replacement = r.field("replacement").and_then(Value::as_str).unwrap_or("");
+        let case = if config.target_version >= removed_in {
+            "removed"
+        } else if config.upgrade_to.is_some_and(|u| u >= removed_in) {
+            "upgrade"
+        } else if crate::schema::builtin_knows(config.target_version, replacement, kind) {
+            // Still served, and its successor is too: what the deprecation policy announces before a removal.
+            "deprecated"
+        } else {
             continue;
-        }
+        };
         let mut vars = Map::new();
         vars.insert("apiVersion".into(), json!(api));
         vars.insert("kind".into(), json!(kind));
         vars.insert("removedIn".into(), json!(format!("{}.{}", removed_in.0, removed_in.1)));
         vars.insert("replacement".into(), r.field("replacement").cloned().unwrap_or(Value::Null));
         vars.insert("notes".into(), r.field("notes").cloned().unwrap_or(Value::Null));
-        return vec![Hit { path: vec![PathElem::Key("apiVersion".into())], vars, case: None, ..Default::default() }];
+        let upgrade = config.upgrade_to.map(|(a, b)| format!("{a}.{b}"));
+        vars.insert("upgradeTo".into(), upgrade.map_or(Value::Null, Value::String));
+        let case = Some(case.to_owned());
+        return vec![Hit { path: vec![PathElem::Key("apiVersion".into())], vars, case, ..Default::default() }];
     }
     Vec::new()
 }
