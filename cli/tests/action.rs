@@ -192,7 +192,10 @@ fn manifest_repo(name: &str, policy: &str) -> PathBuf {
 fn the_action_declares_the_documented_inputs() {
     let action = action();
     let inputs: Vec<&str> = action["inputs"].as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(inputs, ["paths", "rules", "config", "format", "fail-on", "sarif-file", "k8s-version", "k8s-upgrade-to"]);
+    assert_eq!(
+        inputs,
+        ["paths", "rules", "config", "format", "fail-on", "sarif-file", "k8s-version", "k8s-upgrade-to"]
+    );
     assert_eq!(action["inputs"]["fail-on"]["default"], "warning");
     assert_eq!(action["inputs"]["format"]["default"], "github");
 }
