@@ -11,6 +11,7 @@ pub mod progress_deadline;
 pub mod selector_match;
 pub mod service_account_pull_secrets;
 pub mod service_selects;
+pub mod snapshot_driver;
 pub mod storage_claims;
 pub mod storage_class;
 pub mod volume_modes;
@@ -107,6 +108,7 @@ pub static TEMPLATES: &[(&str, CheckFn)] = &[
     ("volume-modes", volume_modes::check),
     ("pv-reclaim", volume_reclaim::pv_reclaim),
     ("pv-csi-handle", volume_handles::check),
+    ("snapshot-driver", snapshot_driver::check),
     ("sts-retention", volume_reclaim::sts_retention),
     ("config-rollout", config_rollout::check),
     ("subpath-target", subpath_target::check),
@@ -128,6 +130,7 @@ pub static VARS: &[(&str, &[&str])] = &[
     ("volume-mounts", &["container", "mountPath", "ref", "source", "subPath", "type", "volume"]),
     ("volume-names", &["first", "index", "name"]),
     ("pv-csi-handle", &["count", "driver", "first", "handle"]),
+    ("snapshot-driver", &["claim", "class", "driver", "provisioner", "storageClass"]),
     ("volume-types", &["csi", "deprecatedIn", "name", "note", "removedIn", "subject", "type"]),
     ("claim-template-use", &["name", "volumeType"]),
     ("label-syntax", &["key", "value", "reason", "field", "operator"]),
