@@ -1234,13 +1234,8 @@ mod tests {
     fn run(text: &str) -> Vec<(String, String)> {
         let config = Config::default();
         let (sources, files) = load(text);
-        let sets = crate::sets::Sets::one();
-        let store = crate::index::IndexStore::build(
-            &sources,
-            files.iter().map(|(d, r)| (d.as_slice(), r.as_slice())),
-            &sets,
-            &config,
-        );
+        let files = files.iter().map(|(d, r)| (d.as_slice(), r.as_slice()));
+        let store = crate::index::IndexStore::build_one_set(&sources, files, &config);
         let index = store.set(0);
         let b = simulate(&index);
         let mut out: Vec<(String, String)> = index
@@ -1465,13 +1460,8 @@ mod tests {
     fn with_index<R>(text: &str, f: impl FnOnce(&Index<'_>) -> R) -> R {
         let config = Config::default();
         let (sources, files) = load(text);
-        let sets = crate::sets::Sets::one();
-        let store = crate::index::IndexStore::build(
-            &sources,
-            files.iter().map(|(d, r)| (d.as_slice(), r.as_slice())),
-            &sets,
-            &config,
-        );
+        let files = files.iter().map(|(d, r)| (d.as_slice(), r.as_slice()));
+        let store = crate::index::IndexStore::build_one_set(&sources, files, &config);
         let index = store.set(0);
         f(&index)
     }

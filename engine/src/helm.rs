@@ -117,19 +117,10 @@ pub struct ChartInput<'a> {
     pub documents: &'a [Document],
 }
 
-/// A chart that is not rendered on its own.
-#[derive(Debug, Clone)]
-pub struct Skipped {
-    /// The chart directory as named.
-    pub chart: String,
-    /// The parent chart that renders it (a subchart), or `None` (a library chart: it produces no objects).
-    pub parent: Option<String>,
-}
-
 /// The renderings to do for the charts among the inputs: one per matching `helm.charts` entry, or one with
-/// the chart's defaults. Subcharts (under another chart's `charts/`) are rendered by their parent, library
-/// charts produce nothing.
-pub fn jobs(charts: &[ChartInput<'_>], config: &Config) -> (Vec<Job>, Vec<Skipped>) {
+/// the chart's defaults; and the charts (as named) that need no rendering of their own: subcharts (under
+/// another chart's `charts/`), which their parent renders, and library charts, which produce nothing.
+pub fn jobs(charts: &[ChartInput<'_>], config: &Config) -> (Vec<Job>, Vec<String>) {
     let named: std::collections::HashSet<&str> = charts.iter().map(|c| c.chart).collect();
     let mut out = Vec::new();
     let mut skipped = Vec::new();
@@ -143,8 +134,8 @@ pub fn jobs(charts: &[ChartInput<'_>], config: &Config) -> (Vec<Job>, Vec<Skippe
                 pp.into_owned()
             }
         });
-        if let Some(parent) = parent_chart.filter(|p| named.contains(p.as_str())) {
-            skipped.push(Skipped { chart: c.chart.to_owned(), parent: Some(parent) });
+        if parent_chart.is_some_and(|p| named.contains(p.as_str())) {
+            skipped.push(c.chart.to_owned());
             continue;
         }
         let library = c
@@ -154,7 +145,7 @@ pub fn jobs(charts: &[ChartInput<'_>], config: &Config) -> (Vec<Job>, Vec<Skippe
             .and_then(serde_json::Value::as_str)
             .is_some_and(|t| t == "library");
         if library {
-            skipped.push(Skipped { chart: c.chart.to_owned(), parent: None });
+            skipped.push(c.chart.to_owned());
             continue;
         }
         let dir = match c.file.disk_path.as_deref().and_then(Path::parent) {
@@ -202,8 +193,8 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 /// normalized name to its index, so that `# Source:` lines find their templates. Outcomes are in job order.
 pub fn render(jobs: Vec<Job>, helm: Option<&Path>, names: &HashMap<PathBuf, usize>) -> Vec<Outcome> {
     jobs.into_par_iter()
-        .filter_map(|job| match (&job.replay, helm) {
-            (Some(file), _) => Some(replay(job.clone(), file, names)),
+        .filter_map(|job| match (job.replay.clone(), helm) {
+            (Some(file), _) => Some(replay(job, &file, names)),
             (None, Some(helm)) => Some(render_one(job, helm, names)),
             (None, None) => None,
         })
@@ -528,9 +519,7 @@ mod tests {
             jobs[1].command_line(),
             "helm template web-a charts/web --namespace shop -f charts/web/values-prod.yaml"
         );
-        let skipped: Vec<(&str, Option<&str>)> =
-            skipped.iter().map(|s| (s.chart.as_str(), s.parent.as_deref())).collect();
-        assert_eq!(skipped, [("charts/app/charts/db", Some("charts/app")), ("charts/common", None)]);
+        assert_eq!(skipped, ["charts/app/charts/db", "charts/common"]);
     }
 
     #[test]

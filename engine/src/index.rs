@@ -162,6 +162,24 @@ pub struct IndexCache {
     pub schemas: OnceLock<crate::schema::SchemaSet>,
 }
 
+/// The entry of an object that `owner` (or a kustomization's generator, `None`) creates at runtime: its
+/// content is unknown.
+fn produced_entry<'a>(
+    file: FileId,
+    namespace: &'a str,
+    p: crate::produced::Produced<'a>,
+    owner: Option<usize>,
+) -> Entry<'a> {
+    Entry {
+        kind: p.kind,
+        namespace,
+        name: Cow::Borrowed(p.name),
+        value: &UNKNOWN_CONTENT,
+        origin: Origin::Produced { file, spans: p.at.spans, owner, by: p.by, content_hash: p.content_hash },
+        content_known: false,
+    }
+}
+
 fn id_key(set: u32, kind: &str, namespace: &str, name: &str) -> String {
     use std::fmt::Write;
     let mut k = String::with_capacity(kind.len() + namespace.len() + name.len() + 8);
@@ -188,6 +206,16 @@ impl<'a> IndexStore<'a> {
     /// Builds the index over the resources of every loaded file (in file/document order, which is the
     /// deterministic order every "first"/"earlier" decision uses), each in the set `sets` gives its file, and
     /// config `cluster:` objects (in every set).
+    /// [`IndexStore::build`] with every file in one set (unit tests of the checks and the simulation).
+    #[cfg(test)]
+    pub fn build_one_set<I>(sources: &'a SourceMap, files: I, config: &'a Config) -> IndexStore<'a>
+    where
+        I: IntoIterator<Item = (&'a [Document], &'a [Resource])>,
+    {
+        static ONE: std::sync::LazyLock<Sets> = std::sync::LazyLock::new(Sets::one);
+        IndexStore::build(sources, files, &ONE, config)
+    }
+
     pub fn build<I>(sources: &'a SourceMap, files: I, sets: &'a Sets, config: &'a Config) -> IndexStore<'a>
     where
         I: IntoIterator<Item = (&'a [Document], &'a [Resource])>,
@@ -229,23 +257,7 @@ impl<'a> IndexStore<'a> {
                     index.synthesize_claims(set, owner, r.file, node);
                 }
                 for p in crate::produced::produced(&r.object.api_version, &r.object.kind, node) {
-                    index.push(
-                        set,
-                        Entry {
-                            kind: p.kind,
-                            namespace,
-                            name: Cow::Borrowed(p.name),
-                            value: &UNKNOWN_CONTENT,
-                            origin: Origin::Produced {
-                                file: r.file,
-                                spans: p.at.spans,
-                                owner: Some(owner),
-                                by: p.by,
-                                content_hash: p.content_hash,
-                            },
-                            content_known: false,
-                        },
-                    );
+                    index.push(set, produced_entry(r.file, namespace, p, Some(owner)));
                 }
             }
         }
@@ -282,23 +294,7 @@ impl<'a> IndexStore<'a> {
     /// kustomization's generators — in `namespace` (its content is unknown), in the set of `file`.
     pub fn add_produced(&mut self, file: FileId, namespace: &'a str, p: crate::produced::Produced<'a>) {
         let namespace = if is_cluster_scoped(p.kind) { "" } else { namespace };
-        self.push(
-            self.of_file.of(file),
-            Entry {
-                kind: p.kind,
-                namespace,
-                name: Cow::Borrowed(p.name),
-                value: &UNKNOWN_CONTENT,
-                origin: Origin::Produced {
-                    file,
-                    spans: p.at.spans,
-                    owner: None,
-                    by: p.by,
-                    content_hash: p.content_hash,
-                },
-                content_known: false,
-            },
-        );
+        self.push(self.of_file.of(file), produced_entry(file, namespace, p, None));
     }
 
     fn push(&mut self, set: u32, entry: Entry<'a>) -> usize {
@@ -614,9 +610,8 @@ spec: {capacity: {storage: 1Gi}}
         let cluster = "cluster:\n  - {kind: Secret, name: registry, namespace: data}\n";
         config.cluster = Config::parse(".kvet.yaml", cluster).unwrap().cluster;
         let (sources, files) = load(SET, &config);
-        let sets = Sets::one();
         let store =
-            IndexStore::build(&sources, files.iter().map(|(d, r)| (d.as_slice(), r.as_slice())), &sets, &config);
+            IndexStore::build_one_set(&sources, files.iter().map(|(d, r)| (d.as_slice(), r.as_slice())), &config);
         let index = store.set(0);
         assert!(index.get("StatefulSet", "data", "db").is_some());
         assert!(index.get("StatefulSet", "default", "db").is_none());

@@ -1296,7 +1296,7 @@ fn render_helm(
         crate::helm::jobs(&charts, config)
     };
     // Subcharts are reported through their parent, library charts produce nothing: neither gets an info.
-    state.covered.extend(skipped.iter().map(|s| s.chart.clone()));
+    state.covered.extend(skipped);
     let binary = match (&config.helm.binary, config.helm.render) {
         (_, false) => {
             state.off = Some((
@@ -1317,12 +1317,13 @@ fn render_helm(
     let names: std::collections::HashMap<std::path::PathBuf, usize> = (sources.iter().take(first))
         .map(|(id, f)| (classify::normalize(std::path::Path::new(&f.name)), id.0 as usize))
         .collect();
-    let outcomes = match crate::guard::guard(|| crate::helm::render(jobs.clone(), binary.as_deref(), &names)) {
+    let first_chart = jobs.first().map(|j| j.chart_yaml);
+    let outcomes = match crate::guard::guard(|| crate::helm::render(jobs, binary.as_deref(), &names)) {
         Ok(o) => o,
         Err(panic) => {
-            if let Some(job) = jobs.first() {
-                let first_line = Span::new(0, sources.get(FileId(job.chart_yaml as u32)).line_end(1));
-                loaded[job.chart_yaml].problems.push(internal_error(first_line, "rendering", &panic));
+            if let Some(i) = first_chart {
+                let first_line = Span::new(0, sources.get(FileId(i as u32)).line_end(1));
+                loaded[i].problems.push(internal_error(first_line, "rendering", &panic));
             }
             return (Vec::new(), state);
         }

@@ -304,13 +304,8 @@ pub(super) mod test_support {
             crate::resource::identify(id, sources.get(id), i, doc, "default", &mut resources, &mut problems);
         }
         let files = [(loaded.documents, resources)];
-        let sets = crate::sets::Sets::one();
-        let store = crate::index::IndexStore::build(
-            &sources,
-            files.iter().map(|(d, r)| (d.as_slice(), r.as_slice())),
-            &sets,
-            &config,
-        );
+        let views = files.iter().map(|(d, r)| (d.as_slice(), r.as_slice()));
+        let store = crate::index::IndexStore::build_one_set(&sources, views, &config);
         let index = store.set(0);
         let params = params.as_object().cloned().unwrap_or_default();
         let mut out = Vec::new();

@@ -39,15 +39,3 @@ pub fn check(input: &CheckInput<'_>) -> Vec<Hit> {
         .collect();
     vec![Hit { path: keys(&["spec", "csi", "volumeHandle"]), vars, related, ..Default::default() }]
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::eval::checks::volume_names::run_for_test;
-    use serde_json::json;
-
-    #[test]
-    fn a_lone_volume_is_quiet() {
-        let pv = json!({"kind": "PersistentVolume", "metadata": {"name": "a"}, "spec": {"csi": {"driver": "d", "volumeHandle": "h"}}});
-        assert!(run_for_test(super::check, &json!({}), &pv, &pv, (1, 34)).is_empty());
-    }
-}

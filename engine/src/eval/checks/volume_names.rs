@@ -67,8 +67,7 @@ pub(super) fn run_for_test(
     let params = params.as_object().cloned().unwrap_or_default();
     let config = Config { target_version: version, ..Config::default() };
     let sources = crate::source::SourceMap::default();
-    let sets = crate::sets::Sets::one();
-    let store = crate::index::IndexStore::build(&sources, std::iter::empty(), &sets, &config);
+    let store = crate::index::IndexStore::build_one_set(&sources, std::iter::empty(), &config);
     let index = store.set(0);
     let resource = crate::resource::Resource {
         file: crate::source::FileId(0),
