@@ -38,8 +38,20 @@ fn groups(args: &CheckArgs, paths: &[PathBuf], stdin: bool, cwd: &Path) -> Vec<G
     map.into_values().collect()
 }
 
+fn report_format(format: OutputFormat) -> Format {
+    match format {
+        OutputFormat::Human => Format::Human,
+        OutputFormat::Short => Format::Short,
+        OutputFormat::Json => Format::Json,
+        OutputFormat::Sarif => Format::Sarif,
+        OutputFormat::Github => Format::Github,
+        OutputFormat::Junit => Format::Junit,
+    }
+}
+
 pub fn run(args: CheckArgs) -> i32 {
     crate::set_jobs(args.jobs);
+    let _ = crate::ERROR_FORMAT.set(report_format(args.format));
     let tweak = |cfg: &mut kvet_engine::Config| {
         for id in &args.enable {
             cfg.rules.entry(id.clone()).or_default().enabled = Some(true);
@@ -71,10 +83,7 @@ pub fn run(args: CheckArgs) -> i32 {
         };
         let filter = match cfg.filter() {
             Ok(f) => f,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return 2;
-            }
+            Err(e) => return crate::fail_with(e.into_report()),
         };
         // The pack compiles while the files are found and read: the directory walk keeps one thread, so the
         // pack costs the run nothing on two threads.
@@ -188,14 +197,7 @@ pub fn run(args: CheckArgs) -> i32 {
     let color = std::io::stdout().is_terminal() && !args.no_color && std::env::var_os("NO_COLOR").is_none();
     let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
     let terminal_opts = RenderOptions { color, width, ..RenderOptions::default() };
-    let format = match args.format {
-        OutputFormat::Human => Format::Human,
-        OutputFormat::Short => Format::Short,
-        OutputFormat::Json => Format::Json,
-        OutputFormat::Sarif => Format::Sarif,
-        OutputFormat::Github => Format::Github,
-        OutputFormat::Junit => Format::Junit,
-    };
+    let format = report_format(args.format);
     let human_or_summary = |opts: &RenderOptions| {
         if args.quiet {
             format!("{}\n", report::summary_line(&report))

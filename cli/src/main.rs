@@ -78,8 +78,15 @@ pub(crate) fn fail_with(report: Report) -> i32 {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let opts = RenderOptions { color, ..RenderOptions::default() };
     eprint!("{}", report::render(&report, Format::Human, &opts));
+    // In a GitHub Actions log a configuration or rule-pack error is an annotation on its file and line too.
+    if ERROR_FORMAT.get() == Some(&Format::Github) {
+        out!("{}", report::render(&report, Format::Github, &RenderOptions::default()));
+    }
     2
 }
+
+/// The report format of the run, for errors found before it (set by `kvet check`).
+pub(crate) static ERROR_FORMAT: std::sync::OnceLock<Format> = std::sync::OnceLock::new();
 
 /// Loads config and pack as the pack arguments say; `Err(2)` after printing the error.
 pub(crate) fn load(pack_args: &PackArgs, tweak: impl Fn(&mut Config)) -> Result<(Config, Pack), i32> {
@@ -165,14 +172,13 @@ pub(crate) fn load_config_file(
     }
     if !kvet_engine::schema::is_embedded(cfg.target_version) {
         let (major, minor) = cfg.target_version;
-        let from = match (&pack_args.k8s_version, &cfg.file) {
-            (None, Some(file)) => format!(" (kubernetesVersion in {})", file.display()),
-            _ => String::new(),
-        };
-        eprintln!(
-            "error: Kubernetes {major}.{minor}{from} is not supported; kvet embeds the schemas of {}",
-            kvet_engine::schema::versions_line()
-        );
+        let versions = kvet_engine::schema::versions_line();
+        let message = format!("Kubernetes {major}.{minor} is not supported; kvet embeds the schemas of {versions}");
+        if pack_args.k8s_version.is_none() && cfg.spans.contains_key("kubernetesVersion") {
+            let help = Some(format!("Set kubernetesVersion to one of {versions} (quoted, such as \"1.34\")."));
+            return Err(fail_with(cfg.error_at("kubernetesVersion", message, help).into_report()));
+        }
+        eprintln!("error: --k8s-version: {message}");
         return Err(2);
     }
     cfg.strict_schemas |= pack_args.strict;
@@ -208,7 +214,35 @@ pub(crate) fn load_config_file(
 pub(crate) fn load_pack(pack_args: &PackArgs, cfg: &Config) -> Result<Pack, i32> {
     let mut dirs: Vec<&std::path::Path> = cfg.rule_dirs.iter().map(|p| p.as_path()).collect();
     dirs.extend(pack_args.rules.iter().map(|p| p.as_path()));
-    Pack::load(&dirs, &cfg.rules).map_err(|e| fail_with(e.into_report()))
+    let pack = Pack::load(&dirs, &cfg.rules).map_err(|e| fail_with(e.into_report()))?;
+    // Rule ids of the configuration point at the config file; those of --enable/--disable are usage errors.
+    let unknown = cfg.unknown_rules(&pack);
+    let did_you_mean = |u: &kvet_engine::config::UnknownRule| match &u.suggestion {
+        Some(s) => format!("; did you mean `{s}`?"),
+        None => String::new(),
+    };
+    let (located, flags): (Vec<_>, Vec<_>) = unknown.iter().partition(|u| u.at.is_some());
+    if !located.is_empty() {
+        let key = |u: &kvet_engine::config::UnknownRule| format!("rule:{}", u.id);
+        let mut located_cfg = cfg.clone();
+        for u in &located {
+            located_cfg.spans.insert(key(u), u.at.unwrap_or_default());
+        }
+        let errors = located
+            .iter()
+            .map(|u| {
+                let message = format!("no rule `{}` in the rule pack{}", u.id, did_you_mean(u));
+                (key(u), message, Some("`kvet rules` lists the rule ids.".to_owned()))
+            })
+            .collect();
+        return Err(fail_with(located_cfg.errors_at(errors).into_report()));
+    }
+    if let Some(u) = flags.first() {
+        let flag = if cfg.rules.get(&u.id).and_then(|s| s.enabled) == Some(false) { "--disable" } else { "--enable" };
+        eprintln!("error: {flag} {}: no rule with this id{} (`kvet rules` lists them)", u.id, did_you_mean(u));
+        return Err(2);
+    }
+    Ok(pack)
 }
 
 /// Sets the rayon pool size.

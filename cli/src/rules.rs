@@ -75,7 +75,16 @@ pub fn explain_text(r: &Rule) -> String {
     s
 }
 
+/// The topics `kvet explain` knows besides rule ids: what the errors of the configuration and of the rule
+/// pack (`config`, `rule-pack`) refer to. Shown without loading either, so they work when both are broken.
+const TOPICS: [(&str, &str); 2] =
+    [("config", include_str!("../../docs/configuration.md")), ("rule-pack", include_str!("../../docs/rule-format.md"))];
+
 pub fn explain(args: ExplainArgs) -> i32 {
+    if let Some((_, text)) = TOPICS.iter().find(|(id, _)| *id == args.id) {
+        crate::out!("{text}");
+        return 0;
+    }
     let (_, pack) = match crate::load(&args.pack, |_| {}) {
         Ok(x) => x,
         Err(code) => return code,

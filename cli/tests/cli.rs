@@ -81,3 +81,59 @@ fn output_refuses_to_overwrite_an_input() {
     assert!(leftovers.is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A path that cannot be read — missing, a symlink loop, a dangling symlink, a FIFO — is reported at the path
+/// and every other path is still checked (it used to abort the run with exit status 2, or, for a FIFO, to be
+/// skipped without a word). A `--context` directory that does not exist stays a usage error.
+#[cfg(unix)]
+#[test]
+fn unreadable_paths_are_reported_and_the_rest_is_checked() {
+    use std::process::Command;
+    let dir = std::env::temp_dir().join(format!("kvet-unreadable-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("good.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: v\n")
+        .unwrap();
+    std::os::unix::fs::symlink("loop-b", dir.join("loop-a")).unwrap();
+    std::os::unix::fs::symlink("loop-a", dir.join("loop-b")).unwrap();
+    std::os::unix::fs::symlink("nowhere.yaml", dir.join("dangling.yaml")).unwrap();
+    let fifo = dir.join("pipe.yaml");
+    let made = Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    let mut args = vec!["check", "--format", "short", "good.yaml", "missing.yaml", "loop-a", "dangling.yaml"];
+    if made {
+        args.push("pipe.yaml");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_kvet")).args(&args).current_dir(&dir).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("missing.yaml:1:1: error[input-unreadable]: no such file or directory"), "{text}");
+    assert!(text.contains("loop-a:1:1: error[input-unreadable]: a symbolic link loop"), "{text}");
+    assert!(text.contains("dangling.yaml:1:1: error[input-unreadable]: a symbolic link to nowhere.yaml"), "{text}");
+    if made {
+        assert!(text.contains("pipe.yaml:1:1: error[input-unreadable]: a FIFO (named pipe)"), "{text}");
+    }
+    let files = if made { 5 } else { 4 };
+    assert!(text.contains(&format!("in {files} files (1 resource)")), "{text}");
+    let out = Command::new(env!("CARGO_BIN_EXE_kvet"))
+        .args(["check", "good.yaml", "--context", "no-such-dir"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-dir: no such file or directory"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `kvet explain config` and `kvet explain rule-pack`, which every configuration and rule-pack error names,
+/// print the format's documentation, even when the configuration itself is broken.
+#[test]
+fn explain_topics_of_config_and_pack_errors() {
+    for (topic, title) in [("config", "# Configuration"), ("rule-pack", "# Writing kvet rules")] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kvet"))
+            .args(["explain", topic, "--config", "tests/cmd/data/config-errors/two-documents.kvet.yaml"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{topic}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with(title), "{topic}");
+    }
+}

@@ -56,6 +56,12 @@ pub struct Config {
     pub fault: Option<crate::guard::Fault>,
     /// How Helm charts are rendered (config `helm:`; the binary only from the command line).
     pub helm: Helm,
+    /// The config file's text, so that errors found after parsing (an unknown rule id, an unsupported
+    /// version, an invalid glob) point at the offending text.
+    pub source: Option<std::sync::Arc<SourceFile>>,
+    /// Where settings are in [`Config::source`], by path: `kubernetesVersion`, `include[0]`, `exclude[2]`,
+    /// `rules.ID`, `enable[1]`.
+    pub spans: BTreeMap<String, Span>,
 }
 
 /// Helm rendering: the `helm` binary the runner found (`--helm`, `KVET_HELM`, `helm` on PATH — never
@@ -126,6 +132,8 @@ impl Default for Config {
             also_disabled: Vec::new(),
             fault: None,
             helm: Helm::default(),
+            source: None,
+            spans: BTreeMap::new(),
         }
     }
 }
@@ -249,21 +257,31 @@ struct RuleEntry {
     params: Map<String, Value>,
 }
 
-/// A config error, located in the config file; render it like a report.
+/// Config errors, located in the config file; render them like a report.
 #[derive(Debug)]
 pub struct ConfigError {
     /// The config file (for the snippet).
     pub sources: SourceMap,
-    /// The error as a finding (rule id `config`).
-    pub finding: Box<Finding>,
+    /// The errors as findings (rule id `config`), at least one.
+    pub findings: Vec<Finding>,
 }
 
 impl ConfigError {
     /// As a report.
     pub fn into_report(self) -> crate::Report {
-        let summary = crate::Summary { files: 1, errors: 1, ..Default::default() };
-        crate::Report { sources: self.sources, findings: vec![*self.finding], summary }
+        let summary = crate::Summary { files: 1, errors: self.findings.len(), ..Default::default() };
+        crate::Report { sources: self.sources, findings: self.findings, summary }
     }
+}
+
+/// A rule id in the configuration (or on the command line) that names no rule of the pack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownRule {
+    pub id: String,
+    /// The closest rule id, when one is close.
+    pub suggestion: Option<String>,
+    /// Where the id is written in the config file; `None` for `--enable`/`--disable`.
+    pub at: Option<Span>,
 }
 
 /// Parses `major.minor` (`1.34`, `v1.34`, `1.34.2`).
@@ -276,6 +294,43 @@ pub fn parse_version(s: &str) -> Option<(u32, u32)> {
 }
 
 impl Config {
+    /// An error at the setting `key` of [`Config::spans`] (the file's first line when the key has no span).
+    pub fn error_at(&self, key: &str, message: String, help: Option<String>) -> ConfigError {
+        self.errors_at(vec![(key.to_owned(), message, help)])
+    }
+
+    /// Errors at settings of [`Config::spans`], one finding each.
+    pub fn errors_at(&self, errors: Vec<(String, String, Option<String>)>) -> ConfigError {
+        let mut sources = SourceMap::default();
+        let file = match &self.source {
+            Some(f) => SourceFile::new(f.name.clone(), f.text.clone()),
+            None => SourceFile::new(self.file.as_ref().map_or(FILE_NAME.into(), |f| f.display().to_string()), ""),
+        };
+        let id = sources.add(file);
+        let findings = errors
+            .into_iter()
+            .map(|(key, message, help)| {
+                let span = self.spans.get(&key).copied().unwrap_or_default();
+                config_finding(id, span, message, help)
+            })
+            .collect();
+        ConfigError { sources, findings }
+    }
+
+    /// The rule ids of [`Config::rules`] that name no rule of `pack` (by id or alias), with the closest id.
+    pub fn unknown_rules(&self, pack: &crate::Pack) -> Vec<UnknownRule> {
+        let ids = pack.rule_ids();
+        self.rules
+            .iter()
+            .filter(|(key, _)| pack.get(key).is_none())
+            .map(|(key, settings)| UnknownRule {
+                id: key.clone(),
+                suggestion: crate::schema::explain::suggest(key, &ids).map(str::to_owned),
+                at: settings.origin,
+            })
+            .collect()
+    }
+
     /// Whether `rule` runs: enabled in the pack, or turned on for this run.
     pub fn runs(&self, rule: &crate::pack::Rule) -> bool {
         (rule.enabled || self.also_enabled.contains(&rule.id)) && !self.also_disabled.contains(&rule.id)
@@ -298,13 +353,23 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 
 impl Config {
     /// The include/exclude filter, relative to the directory holding the config file (the working directory
-    /// without one). Errors name an invalid glob.
-    pub fn filter(&self) -> Result<crate::discover::Filter, String> {
+    /// without one). Errors point at each invalid glob.
+    pub fn filter(&self) -> Result<crate::discover::Filter, ConfigError> {
+        let mut bad = Vec::new();
+        for (list, globs) in [("include", &self.include), ("exclude", &self.exclude)] {
+            for (i, glob) in globs.iter().enumerate() {
+                if let Err(e) = ignore::gitignore::GitignoreBuilder::new("").add_line(None, glob) {
+                    let help = "Globs use .gitignore syntax: `*`, `**`, `?`, `[abc]`, `{a,b}` (a `{` needs its `}`).";
+                    bad.push((format!("{list}[{i}]"), format!("invalid {list} glob `{glob}`: {e}"), Some(help.into())));
+                }
+            }
+        }
+        if !bad.is_empty() {
+            return Err(self.errors_at(bad));
+        }
         let base = self.file.as_deref().and_then(Path::parent).unwrap_or(Path::new(""));
-        crate::discover::Filter::new(base, &self.include, &self.exclude).map_err(|e| match &self.file {
-            Some(f) => format!("{}: {e}", f.display()),
-            None => e,
-        })
+        crate::discover::Filter::new(base, &self.include, &self.exclude)
+            .map_err(|e| self.error_at("include[0]", e, None))
     }
 
     /// Reads and parses a config file.
@@ -336,6 +401,15 @@ impl Config {
             return Err(error(file, span, msg));
         }
         let Some(doc) = loaded.documents.first() else { return Ok(Config::default()) };
+        if let Some(second) = loaded.documents.get(1) {
+            let span = second.spans.report_span(&file.text);
+            let n = loaded.documents.len();
+            return Err(error(
+                file,
+                span,
+                format!("the configuration file holds {n} YAML documents; kvet reads one configuration (merge them into the first, or remove the `---`)"),
+            ));
+        }
         let locate = |path: &[PathElem]| doc.root().descend(path).0.spans.report_span(&file.text);
         let parsed: ConfigFile = match serde_path_to_error::deserialize(&doc.value) {
             Ok(c) => c,
@@ -416,14 +490,19 @@ impl Config {
                     return Err(error(file, span, format!("invalid settings for rule `{key}`: {}", e.inner())));
                 }
             };
-            cfg.rules
-                .insert(key, RuleSettings { enabled: entry.enabled, severity: entry.severity, params: entry.params });
+            let origin = Some(locate(&[PathElem::Key("rules".into()), PathElem::Key(key.clone())]));
+            cfg.rules.insert(
+                key,
+                RuleSettings { enabled: entry.enabled, severity: entry.severity, params: entry.params, origin },
+            );
         }
-        for id in parsed.enable {
-            cfg.rules.entry(id).or_default().enabled = Some(true);
-        }
-        for id in parsed.disable {
-            cfg.rules.entry(id).or_default().enabled = Some(false);
+        for (list, ids, on) in [("enable", parsed.enable, true), ("disable", parsed.disable, false)] {
+            for (i, id) in ids.into_iter().enumerate() {
+                let span = locate(&[PathElem::Key(list.into()), PathElem::Index(i)]);
+                let settings = cfg.rules.entry(id).or_default();
+                settings.enabled = Some(on);
+                settings.origin = settings.origin.or(Some(span));
+            }
         }
         if let Some(helm) = parsed.helm {
             cfg.helm.render = helm.render;
@@ -483,6 +562,16 @@ impl Config {
                 });
             }
         }
+        let mut spans = BTreeMap::new();
+        if doc.value.get("kubernetesVersion").is_some() {
+            spans.insert("kubernetesVersion".to_owned(), locate(&[PathElem::Key("kubernetesVersion".into())]));
+        }
+        for (list, globs) in [("include", &parsed.include), ("exclude", &parsed.exclude)] {
+            for i in 0..globs.len() {
+                spans.insert(format!("{list}[{i}]"), locate(&[PathElem::Key(list.into()), PathElem::Index(i)]));
+            }
+        }
+        cfg.spans = spans;
         cfg.include = parsed.include;
         cfg.exclude = parsed.exclude;
         cfg.assume_complete_set = parsed.assume_complete_set;
@@ -501,6 +590,7 @@ impl Config {
             };
             cfg.cluster.push(entry.into_object());
         }
+        cfg.source = Some(std::sync::Arc::new(file));
         Ok(cfg)
     }
 }
@@ -552,20 +642,23 @@ pub fn error_path(e: &serde_path_to_error::Error<serde_json::Error>) -> Vec<Path
 fn error(file: SourceFile, span: Span, message: String) -> ConfigError {
     let mut sources = SourceMap::default();
     let id = sources.add(file);
-    ConfigError {
-        sources,
-        finding: Box::new(Finding {
-            rule: "config".into(),
-            severity: Severity::Error,
-            file: id,
-            span,
-            object: None,
-            path: String::new(),
-            message,
-            help: Some("see docs/configuration.md".into()),
-            label: None,
-            related: Vec::new(),
-        }),
+    ConfigError { sources, findings: vec![config_finding(id, span, message, None)] }
+}
+
+/// A finding of the configuration (rule id `config`: renderers add "see: kvet explain config").
+fn config_finding(file: crate::FileId, span: Span, message: String, help: Option<String>) -> Finding {
+    let help = help.unwrap_or_else(|| "Every key and its format: `kvet explain config`.".into());
+    Finding {
+        rule: "config".into(),
+        severity: Severity::Error,
+        file,
+        span,
+        object: None,
+        path: String::new(),
+        message,
+        help: Some(help),
+        label: None,
+        related: Vec::new(),
     }
 }
 
@@ -594,9 +687,13 @@ mod tests {
         {
             let text = format!("defaultNamespace: a\nrules:\n  extra:\n    - policies\n    - {entry}\n");
             let e = Config::parse(".kvet.yaml", &text).unwrap_err();
-            let f = e.sources.get(e.finding.file);
-            assert_eq!(f.position(e.finding.span.start).line, 5, "{entry}");
-            assert!(e.finding.message.contains(why) && e.finding.message.contains(entry), "{}", e.finding.message);
+            let f = e.sources.get(e.findings[0].file);
+            assert_eq!(f.position(e.findings[0].span.start).line, 5, "{entry}");
+            assert!(
+                e.findings[0].message.contains(why) && e.findings[0].message.contains(entry),
+                "{}",
+                e.findings[0].message
+            );
         }
         assert!(Config::parse(".kvet.yaml", "rules:\n  extra: [a/../b, ./c]\n").is_ok());
         // A symlink inside the directory that points out of it.
@@ -610,7 +707,7 @@ mod tests {
         std::fs::write(&config, "rules:\n  extra: [policies, out]\n").unwrap();
         let result = Config::from_file(&config);
         #[cfg(unix)]
-        assert!(result.unwrap_err().finding.message.contains("outside the configuration's directory"));
+        assert!(result.unwrap_err().findings[0].message.contains("outside the configuration's directory"));
         std::fs::write(&config, "rules:\n  extra: [policies]\n").unwrap();
         assert_eq!(Config::from_file(&config).unwrap().rule_dirs, vec![dir.join("repo").join("policies")]);
         let _ = std::fs::remove_dir_all(&dir);
@@ -622,18 +719,18 @@ mod tests {
         let cfg = Config::parse("k.yaml", "kubernetesVersion: \"1.30\"\nkubernetesUpgradeTo: \"1.33\"\n").unwrap();
         assert_eq!(cfg.upgrade_to, Some((1, 33)));
         let err = Config::parse("k.yaml", "kubernetesVersion: \"1.30\"\nkubernetesUpgradeTo: \"1.29\"\n").unwrap_err();
-        assert!(err.finding.message.contains("later than the checked version 1.30"), "{}", err.finding.message);
-        assert_eq!(err.sources.get(err.finding.file).position(err.finding.span.start).line, 2);
+        assert!(err.findings[0].message.contains("later than the checked version 1.30"), "{}", err.findings[0].message);
+        assert_eq!(err.sources.get(err.findings[0].file).position(err.findings[0].span.start).line, 2);
     }
 
     #[test]
     fn typo_is_located() {
         let e = Config::parse(".kvet.yaml", "defaultNamespace: a\ndisabel: [x]\n").unwrap_err();
-        let f = e.sources.get(e.finding.file);
-        assert_eq!(f.position(e.finding.span.start).line, 2);
-        assert!(e.finding.message.contains("disabel"));
+        let f = e.sources.get(e.findings[0].file);
+        assert_eq!(f.position(e.findings[0].span.start).line, 2);
+        assert!(e.findings[0].message.contains("disabel"));
         let e = Config::parse(".kvet.yaml", "kubernetesVersion: 1.30\n").unwrap_err();
-        assert!(e.finding.message.contains("quoted"));
+        assert!(e.findings[0].message.contains("quoted"));
     }
 
     #[test]
@@ -650,6 +747,6 @@ mod tests {
         assert_eq!(c.cluster[2].value["kind"], "StorageClass");
         // A typo inside an entry is located on its line.
         let e = Config::parse(".kvet.yaml", "cluster:\n  - kind: Secret\n    name: a\n    nmespace: b\n").unwrap_err();
-        assert_eq!(e.sources.get(e.finding.file).position(e.finding.span.start).line, 4);
+        assert_eq!(e.sources.get(e.findings[0].file).position(e.findings[0].span.start).line, 4);
     }
 }

@@ -1,7 +1,7 @@
 //! From command-line paths to an ordered list of manifest files: directories are walked with .gitignore
 //! respected, `*.yaml`, `*.yml` and `*.json` are taken, include/exclude globs applied, and the result sorted.
 
-use crate::source::{SourceFile, SourceMap};
+use crate::source::{ReadError, SourceFile, SourceMap};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// One file to read.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
     /// Name shown in output (the path as given, or below a given directory).
     pub name: String,
@@ -18,6 +18,71 @@ pub struct Input {
     pub path: PathBuf,
     /// False for files that only provide context (`--context`).
     pub reported: bool,
+    /// Why the path cannot be read (missing, a symlink loop, a FIFO…): reported at the path, not read.
+    pub problem: Option<ReadError>,
+}
+
+/// Why a path named on the command line (or met in a walk) is not a file or directory kvet can read; `None`
+/// for a regular file or a directory.
+pub fn unreadable(path: &Path) -> Option<ReadError> {
+    let help = "Check the path: kvet reads regular files and directories, and a symbolic link named as a path when it leads to one.";
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            let message = match std::fs::symlink_metadata(path) {
+                Ok(_) if e.raw_os_error() == Some(ELOOP) => {
+                    "a symbolic link loop: the links never reach a file".to_owned()
+                }
+                Ok(_) if e.kind() == std::io::ErrorKind::NotFound => match std::fs::read_link(path) {
+                    Ok(target) => format!("a symbolic link to {}, which does not exist", display(&target)),
+                    Err(_) => "a symbolic link to a path that does not exist".to_owned(),
+                },
+                _ if e.kind() == std::io::ErrorKind::NotFound => "no such file or directory".to_owned(),
+                _ => format!("cannot read: {e}"),
+            };
+            return Some(ReadError::unreadable(message, help));
+        }
+    };
+    if meta.is_file() || meta.is_dir() {
+        return None;
+    }
+    let what = special_kind(&meta);
+    Some(ReadError::unreadable(
+        format!("{what}, not a regular file: not read (reading it could wait forever)"),
+        "Write the manifests to a file and check that, or pipe them in: `… | kvet check -`.",
+    ))
+}
+
+/// `ELOOP` (too many levels of symbolic links) on Linux and the BSDs/macOS.
+#[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd", target_os = "openbsd", target_os = "netbsd"))]
+const ELOOP: i32 = 62;
+#[cfg(not(any(
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd"
+)))]
+const ELOOP: i32 = 40;
+
+#[cfg(unix)]
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: &std::fs::Metadata) -> &'static str {
+    "a special file"
 }
 
 /// Whether a file name looks like a manifest.
@@ -139,6 +204,17 @@ pub fn discover(paths: &[PathBuf], context: Option<&Path>, filter: &Filter) -> R
         }
     };
     let walk = |root: &Path, reported: bool, found: &mut HashMap<PathBuf, Input>| -> Result<(), String> {
+        if let Some(problem) = unreadable(root) {
+            // A context path is an option's value: a usage error. A reported path is an input: its problem is
+            // reported there and the other paths are still checked.
+            if !reported {
+                return Err(format!("{}: {}", root.display(), problem.message));
+            }
+            let name = display(root);
+            found
+                .insert(root.to_path_buf(), Input { name, path: root.to_path_buf(), reported, problem: Some(problem) });
+            return Ok(());
+        }
         if root.is_file() {
             if !filter.keeps(root, false) {
                 if reported {
@@ -147,18 +223,20 @@ pub fn discover(paths: &[PathBuf], context: Option<&Path>, filter: &Filter) -> R
                 return Ok(());
             }
             let key = canonical(root);
-            let entry = found.entry(key).or_insert(Input { name: display(root), path: root.to_path_buf(), reported });
+            let entry = found.entry(key).or_insert(Input {
+                name: display(root),
+                path: root.to_path_buf(),
+                reported,
+                problem: None,
+            });
             entry.reported |= reported;
             if reported {
                 entry.name = display(root);
             }
             return Ok(());
         }
-        if !root.exists() {
-            return Err(format!("{}: no such file or directory", root.display()));
-        }
         // The walk runs on several threads; the result is ordered afterwards, so it does not depend on them.
-        let (tx, rx) = std::sync::mpsc::channel::<Result<PathBuf, String>>();
+        let (tx, rx) = std::sync::mpsc::channel::<Result<PathBuf, (PathBuf, String)>>();
         let mut walker = ignore::WalkBuilder::new(root);
         if !filter.is_empty() {
             let (filter, excluded) = (filter.clone(), Arc::clone(&excluded));
@@ -175,7 +253,7 @@ pub fn discover(paths: &[PathBuf], context: Option<&Path>, filter: &Filter) -> R
             let tx = tx.clone();
             Box::new(move |entry| {
                 let item = match entry {
-                    Err(e) => Some(Err(e.to_string())),
+                    Err(e) => Some(Err((error_path(&e).unwrap_or_else(|| root.to_path_buf()), e.to_string()))),
                     Ok(entry) => {
                         let p = entry.path();
                         (entry.file_type().is_some_and(|t| t.is_file()) && is_manifest_name(p))
@@ -196,8 +274,14 @@ pub fn discover(paths: &[PathBuf], context: Option<&Path>, filter: &Filter) -> R
                 Err(e) => errors.push(e),
             }
         }
-        if let Some(first) = errors.into_iter().min() {
-            return Err(first);
+        // An entry the walk cannot read (a directory without permission, a symlink loop) is reported there.
+        errors.sort();
+        for (path, message) in errors {
+            if reported {
+                let problem = ReadError::unreadable(message, "Check the path's permissions and symbolic links.");
+                let input = Input { name: display(&path), path: path.clone(), reported, problem: Some(problem) };
+                found.entry(path).or_insert(input);
+            }
         }
         if context.is_some() {
             // Canonical keys can collide (a symlink and its target): the first in path order names the file.
@@ -211,7 +295,8 @@ pub fn discover(paths: &[PathBuf], context: Option<&Path>, filter: &Filter) -> R
         for p in &paths {
             let p = p.as_path();
             let key = canonical(p);
-            let e = found.entry(key).or_insert(Input { name: display(p), path: p.to_path_buf(), reported });
+            let e =
+                found.entry(key).or_insert(Input { name: display(p), path: p.to_path_buf(), reported, problem: None });
             if reported && !e.reported {
                 e.reported = true;
                 e.name = display(p);
@@ -231,16 +316,33 @@ pub fn discover(paths: &[PathBuf], context: Option<&Path>, filter: &Filter) -> R
     Ok(Discovered { inputs, excluded: excluded.load(Ordering::Relaxed) })
 }
 
+/// The path an error of the directory walk is about.
+fn error_path(e: &ignore::Error) -> Option<PathBuf> {
+    match e {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::Partial(errs) => errs.iter().find_map(error_path),
+        _ => None,
+    }
+}
+
 /// Reads the inputs in parallel into a source map (order kept). Unreadable files become read errors.
 pub fn read(inputs: &[Input]) -> SourceMap {
     let files: Vec<SourceFile> = inputs
         .par_iter()
         .map(|input| {
-            let mut f = match std::fs::read(&input.path) {
+            let read = match &input.problem {
+                Some(p) => Err(p.clone()),
+                None => std::fs::read(&input.path).map_err(|e| {
+                    ReadError::unreadable(format!("cannot read file: {e}"), "Check the file's permissions.")
+                }),
+            };
+            let mut f = match read {
                 Ok(bytes) => SourceFile::from_bytes(input.name.clone(), bytes),
-                Err(e) => {
+                Err(problem) => {
                     let mut f = SourceFile::new(input.name.clone(), "");
-                    f.read_error = Some((0, format!("cannot read file: {e}")));
+                    f.read_error = Some(problem);
                     f
                 }
             };

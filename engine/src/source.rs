@@ -39,6 +39,29 @@ pub struct Position {
     pub column: u32,
 }
 
+/// Why a file's content could not be (fully) read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadError {
+    /// Byte offset in the text where the problem is (0 when the file could not be read).
+    pub at: usize,
+    pub message: String,
+    pub help: String,
+    /// The file could not be read at all (missing, a symlink loop, not a regular file, no permission):
+    /// rule `input-unreadable`; otherwise its bytes are not UTF-8 text: rule `yaml-syntax`.
+    pub unreadable: bool,
+}
+
+impl ReadError {
+    /// A file that could not be read at all.
+    pub fn unreadable(message: impl Into<String>, help: impl Into<String>) -> Self {
+        ReadError { at: 0, message: message.into(), help: help.into(), unreadable: true }
+    }
+
+    fn content(at: usize, message: String, help: &str) -> Self {
+        ReadError { at, message, help: help.into(), unreadable: false }
+    }
+}
+
 /// One input file: its name as the user gave it, its text and a line index.
 #[derive(Debug)]
 pub struct SourceFile {
@@ -48,8 +71,8 @@ pub struct SourceFile {
     pub text: Arc<str>,
     /// Whether findings may be reported for this file (false for `--context`-only files).
     pub reported: bool,
-    /// A problem found while reading (not UTF-8, binary): byte offset and message.
-    pub read_error: Option<(usize, String)>,
+    /// A problem found while reading: the file could not be read, or its bytes are not UTF-8 text.
+    pub read_error: Option<ReadError>,
     /// Where the file is on disk when `name` does not say it (a fixture's files are named relative to the
     /// fixture); a kustomization's generators read their inputs next to it.
     pub disk_path: Option<std::path::PathBuf>,
@@ -165,10 +188,25 @@ fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
 impl SourceFile {
     /// A file from raw bytes: invalid UTF-8 is replaced and noted; binary content (NUL bytes) is not parsed.
     pub fn from_bytes(name: impl Into<String>, bytes: Vec<u8>) -> Self {
+        let name = name.into();
+        if let Some(encoding) = utf16(&bytes) {
+            let mut f = SourceFile::new(name.clone(), "");
+            let message =
+                format!("file is {encoding}, not UTF-8: kvet reads UTF-8 manifests only, so it is not checked");
+            let help = format!(
+                "Convert it to UTF-8: `iconv -f UTF-16 -t UTF-8 {name} > {name}.utf8 && mv {name}.utf8 {name}` (PowerShell 7: `Get-Content {name} | Set-Content -Encoding utf8NoBOM {name}`; an editor: save with encoding UTF-8)."
+            );
+            f.read_error = Some(ReadError::content(0, message, &help));
+            return f;
+        }
         if let Some(nul) = memchr::memchr(0, &bytes) {
             let mut f = SourceFile::new(name, "");
-            f.read_error =
-                Some((0, format!("file looks binary (NUL byte at offset {nul}); it is not a YAML manifest")));
+            let message = format!("file looks binary (NUL byte at offset {nul}); it is not a YAML manifest");
+            f.read_error = Some(ReadError::content(
+                0,
+                message,
+                "Remove it from the checked paths, or exclude it in .kvet.yaml (`exclude:`).",
+            ));
             return f;
         }
         match String::from_utf8(bytes) {
@@ -177,15 +215,37 @@ impl SourceFile {
                 let at = e.utf8_error().valid_up_to();
                 let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
                 let mut f = SourceFile::new(name, text);
-                f.read_error = Some((
-                    at,
-                    format!(
-                        "file is not valid UTF-8 (invalid byte at offset {at}); Kubernetes manifests must be UTF-8"
-                    ),
-                ));
+                let message = format!(
+                    "file is not valid UTF-8 (invalid byte at offset {at}); Kubernetes manifests must be UTF-8"
+                );
+                f.read_error = Some(ReadError::content(at, message, "Save the file as UTF-8 text."));
                 f
             }
         }
+    }
+}
+
+/// `Some("UTF-16 (little-endian, with a byte-order mark)")` and the like when `bytes` look like UTF-16 text: a
+/// UTF-16 byte-order mark, or (without one) a zero in every other byte of the first characters, as ASCII text
+/// has in UTF-16.
+fn utf16(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xFE, 0, 0, ..] => return None, // UTF-32 little-endian: binary to us
+        [0xFF, 0xFE, ..] => return Some("UTF-16 (little-endian, with a byte-order mark)"),
+        [0xFE, 0xFF, ..] => return Some("UTF-16 (big-endian, with a byte-order mark)"),
+        _ => {}
+    }
+    let head = &bytes[..bytes.len().min(64) & !1];
+    if head.len() < 4 {
+        return None;
+    }
+    let pairs = || head.chunks_exact(2);
+    if pairs().all(|p| p[1] == 0 && p[0] != 0) {
+        Some("UTF-16 (little-endian)")
+    } else if pairs().all(|p| p[0] == 0 && p[1] != 0) {
+        Some("UTF-16 (big-endian)")
+    } else {
+        None
     }
 }
 

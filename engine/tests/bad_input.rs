@@ -155,6 +155,22 @@ fn bad_rule_files_are_located() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A rule file that is not text, and a rule directory that does not exist, are reported at their paths (they
+/// were `<rules>:1:1`), and the pack error report counts the files with errors, not every rule file.
+#[test]
+fn unreadable_rule_paths_are_named() {
+    let dir = std::env::temp_dir().join(format!("kvet-binary-rules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("blob.yaml"), [0xff, 0xfe, 0x00, 0x9c, 0x41]).unwrap();
+    let missing = dir.join("no-such-dir");
+    let err = Pack::load(&[dir.as_path(), missing.as_path()], &BTreeMap::new()).expect_err("unreadable rules");
+    let names: Vec<&str> = err.findings.iter().map(|f| err.sources.get(f.file).name.as_str()).collect();
+    assert_eq!(names, [dir.join("blob.yaml").display().to_string(), missing.display().to_string()], "{names:?}");
+    assert!(err.findings[0].message.contains("cannot read rule file"), "{}", err.findings[0].message);
+    assert_eq!(err.into_report().summary.files, 2);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A template variable that cannot have a value fails the pack at the line of the text that uses it: the
 /// fields of a scalar view's node, `check.*` values a template does not set, parameters that do not exist,
 /// roots a kind of test does not fill.
@@ -196,9 +212,9 @@ fn unresolvable_template_variables_fail_the_pack() {
 #[test]
 fn bad_config_is_located() {
     let e = Config::parse(".kvet.yaml", "rules:\n  image-tag-latest: {severty: error}\n").expect_err("typo");
-    assert_eq!(e.sources.get(e.finding.file).position(e.finding.span.start).line, 2);
+    assert_eq!(e.sources.get(e.findings[0].file).position(e.findings[0].span.start).line, 2);
     let e = Config::parse(".kvet.yaml", "defaultNamespace: [a\n").expect_err("syntax");
-    assert!(e.finding.message.contains("YAML"));
+    assert!(e.findings[0].message.contains("YAML"));
 }
 
 #[test]

@@ -58,7 +58,18 @@ pub fn run(mut args: Args) -> TaskResult {
     let corpora: Vec<PathBuf> = if given.is_empty() {
         vec![bench_dir().join("10k"), bench_dir().join("shared-x5"), bench_dir().join("kustomize-800")]
     } else {
-        given.iter().map(PathBuf::from).collect()
+        // `bench-corpus/hostile` stands for every hostile case, one corpus each.
+        given
+            .iter()
+            .map(PathBuf::from)
+            .flat_map(|p| match p.file_name().and_then(|n| n.to_str()) {
+                Some("hostile") if !p.is_dir() => gen_corpus::hostile::CASES
+                    .iter()
+                    .map(|(case, _)| p.with_file_name(format!("hostile-{case}")))
+                    .collect(),
+                _ => vec![p],
+            })
+            .collect()
     };
 
     let mut results = Vec::new();
@@ -95,6 +106,10 @@ fn ensure_corpus(corpus: &Path) -> Result<bool, TaskError> {
         gen_corpus::write_kustomize(apps, corpus)?;
         return Ok(true);
     }
+    if let Some(result) = name.strip_prefix("hostile-").and_then(|case| gen_corpus::hostile::write(case, corpus)) {
+        result?;
+        return Ok(true);
+    }
     if let Some(copies) = name.strip_prefix("shared-x").and_then(|k| k.parse::<usize>().ok()) {
         let source = shared_corpus();
         if !source.is_dir() {
@@ -120,9 +135,15 @@ fn kvet_command(kvet: &Path, corpus: &Path, mode: &Mode) -> Command {
     command
 }
 
+/// Where a run's report goes (overwritten by each run).
+fn report_path() -> PathBuf {
+    crate::util::target_dir().join("bench-report.json")
+}
+
 /// Runs kvet once; fails on exit status 2 or a crash (status 1 only means findings).
 fn measured_run(kvet: &Path, corpus: &Path, mode: &Mode) -> Result<measure::Measured, TaskError> {
-    let measured = measure::run(&mut kvet_command(kvet, corpus, mode))
+    let stdout = std::fs::File::create(report_path())?;
+    let measured = measure::run(&mut kvet_command(kvet, corpus, mode), stdout)
         .map_err(|e| TaskError::new(format!("cannot run {}: {e}", kvet.display())))?;
     if !kvet_status_ok(&measured.status) {
         let stderr = String::from_utf8_lossy(&measured.stderr);
@@ -142,11 +163,17 @@ fn bench_corpus(kvet: &Path, corpus: &Path, runs: usize) -> Result<CorpusResult,
     let files = manifest_files(corpus)?;
     let bytes = files.iter().map(|f| f.metadata().map(|m| m.len()).unwrap_or(0)).sum();
 
-    let warm_up = measured_run(kvet, corpus, &MODES[0])?;
-    let json: serde_json::Value = serde_json::from_slice(&warm_up.stdout).map_err(|e| {
+    measured_run(kvet, corpus, &MODES[0])?;
+    // Only the summary is read (streamed: the findings are skipped, not held).
+    #[derive(serde::Deserialize)]
+    struct Report {
+        summary: std::collections::HashMap<String, serde_json::Value>,
+    }
+    let reader = std::io::BufReader::new(std::fs::File::open(report_path())?);
+    let report: Report = serde_json::from_reader(reader).map_err(|e| {
         TaskError::new(format!("kvet check --format json printed invalid JSON for {}: {e}", corpus.display()))
     })?;
-    let summary = |key: &str| json["summary"][key].as_u64().unwrap_or(0);
+    let summary = |key: &str| report.summary.get(key).and_then(serde_json::Value::as_u64).unwrap_or(0);
     let documents = summary("documents");
 
     let mut samples: Vec<Vec<(Duration, Option<u64>)>> = vec![Vec::new(); MODES.len()];

@@ -16,8 +16,6 @@ pub struct Measured {
     pub wall: Duration,
     /// Peak resident set size in bytes, where the platform reports it.
     pub max_rss: Option<u64>,
-    /// Everything the process wrote to stdout.
-    pub stdout: Vec<u8>,
     /// Everything the process wrote to stderr.
     pub stderr: Vec<u8>,
 }
@@ -30,22 +28,17 @@ fn drain(mut reader: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> 
     })
 }
 
-/// Spawns `command` with piped stdout/stderr, waits for it, and measures it.
-pub fn run(command: &mut Command) -> io::Result<Measured> {
-    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+/// Spawns `command` with its stdout written to `stdout` (a file: a report held in this process's memory
+/// would count in the child's peak RSS — on Linux a child's `ru_maxrss` starts from the parent's when it
+/// execs) and stderr piped, waits for it, and measures it.
+pub fn run(command: &mut Command, stdout: std::fs::File) -> io::Result<Measured> {
+    command.stdin(Stdio::null()).stdout(Stdio::from(stdout)).stderr(Stdio::piped());
     let start = Instant::now();
     let mut child = command.spawn()?;
-    let stdout = drain(child.stdout.take().expect("stdout is piped"));
     let stderr = drain(child.stderr.take().expect("stderr is piped"));
     let (status, max_rss) = wait(&mut child)?;
     let wall = start.elapsed();
-    Ok(Measured {
-        status,
-        wall,
-        max_rss,
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
-    })
+    Ok(Measured { status, wall, max_rss, stderr: stderr.join().unwrap_or_default() })
 }
 
 #[cfg(unix)]
@@ -84,10 +77,13 @@ mod tests {
 
     #[test]
     fn measures_a_child_and_its_output() {
-        let measured = run(Command::new("sh").args(["-c", "echo out; echo err >&2; exit 3"])).unwrap();
+        let path = std::env::temp_dir().join(format!("kvet-measure-{}", std::process::id()));
+        let file = std::fs::File::create(&path).unwrap();
+        let measured = run(Command::new("sh").args(["-c", "echo out; echo err >&2; exit 3"]), file).unwrap();
         assert_eq!(measured.status.code(), Some(3));
-        assert_eq!(measured.stdout, b"out\n");
+        assert_eq!(std::fs::read(&path).unwrap(), b"out\n");
         assert_eq!(measured.stderr, b"err\n");
+        std::fs::remove_file(&path).ok();
         assert!(measured.max_rss.unwrap_or(0) > 0);
     }
 }

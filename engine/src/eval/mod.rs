@@ -91,16 +91,16 @@ fn load_all(sources: &SourceMap, config: &Config) -> Vec<LoadedFile> {
 fn load_one(id: FileId, file: &SourceFile, charts: &Charts, config: &Config) -> LoadedFile {
     crate::guard::inject(config, crate::guard::Fault::Load);
     let mut loaded = yaml::load(file);
-    if let Some((at, msg)) = &file.read_error {
-        let end = (*at + 1).min(file.text.len()).max(*at);
+    if let Some(e) = &file.read_error {
+        let end = (e.at + 1).min(file.text.len()).max(e.at);
         loaded.problems.insert(
             0,
             Problem {
-                rule: "yaml-syntax",
+                rule: if e.unreadable { "input-unreadable" } else { "yaml-syntax" },
                 severity: Severity::Error,
-                span: Span::new(*at, end),
-                message: msg.clone(),
-                help: Some("Save the file as UTF-8 text.".into()),
+                span: Span::new(e.at, end),
+                message: e.message.clone(),
+                help: Some(e.help.clone()),
                 related: Vec::new(),
                 path: String::new(),
             },
@@ -701,8 +701,16 @@ impl Vars for ProblemVars<'_> {
 /// Where a finding about an object's identity points: its `metadata.name` (or the nearest parent present).
 fn name_span(sources: &SourceMap, loaded: &[LoadedFile], r: &Resource) -> Span {
     let doc = &loaded[r.file.0 as usize].documents[r.doc];
-    let (n, _) = r.node(doc).descend(&[PathElem::Key("metadata".into()), PathElem::Key("name".into())]);
-    n.spans.report_span(&sources.get(r.file).text)
+    let object = r.node(doc);
+    let (n, _) = object.descend(&[PathElem::Key("metadata".into()), PathElem::Key("name".into())]);
+    let text = &sources.get(r.file).text;
+    let (at, outer) = (n.spans.report_span(text), object.spans.span);
+    // An object copied by an alias keeps its anchor's spans (its own span is the alias): point at the alias.
+    if at.start >= outer.start && at.end <= outer.end {
+        at
+    } else {
+        outer
+    }
 }
 
 fn duplicate_finding(
@@ -714,19 +722,26 @@ fn duplicate_finding(
 ) -> Finding {
     let span_of = |r: &Resource| name_span(sources, loaded, r);
     let doc_of = |r: &Resource| loaded[r.file.0 as usize].documents[r.doc].index;
+    // "document 2", or "document 2, items[3]" for an item of a List.
+    let place = |r: &Resource| match r.base.is_empty() {
+        true => format!("document {}", doc_of(r)),
+        false => format!("document {}, {}", doc_of(r), yaml::path_string(&r.base)),
+    };
     let o = &second.object;
     let ns = o.namespace.as_deref().map(|n| format!("{n}/")).unwrap_or_default();
     let first_file = &sources.get(first.file).name;
     let second_file = &sources.get(second.file).name;
-    let message = if first.file == second.file {
+    let message = if first.file == second.file && first.base.is_empty() && second.base.is_empty() {
         format!("{} {ns}{} is defined twice (documents {} and {})", o.kind, o.name, doc_of(first), doc_of(second))
+    } else if first.file == second.file {
+        format!("{} {ns}{} is defined twice ({} and {})", o.kind, o.name, place(first), place(second))
     } else {
         format!(
-            "{} {ns}{} is defined twice (document {} of {first_file} and document {} of {second_file})",
+            "{} {ns}{} is defined twice ({} of {first_file} and {} of {second_file})",
             o.kind,
             o.name,
-            doc_of(first),
-            doc_of(second)
+            place(first),
+            place(second)
         )
     };
     let problem = Problem {
@@ -782,10 +797,10 @@ fn target_roots<'d>(target: Target, kind: &str, object: Located<'d>) -> Vec<(Vec
 struct Ctx<'a> {
     rule: &'a Rule,
     file: &'a SourceFile,
-    /// The source text of the object's document.
-    doc_text: &'a str,
-    /// Where `doc_text` starts in the file.
-    doc_start: u32,
+    /// The source text of the object (a whole document, or one item of a `List`).
+    object_text: &'a str,
+    /// Where `object_text` starts in the file.
+    object_start: u32,
     /// Keys are spelled literally in the document's text (`Document::literal_keys`).
     literal_keys: bool,
     resource: &'a Resource,
@@ -808,13 +823,14 @@ fn evaluate_rule<'a>(
     out: &mut Vec<Finding>,
 ) {
     let object = resource.node(doc);
-    let doc_span = doc.spans.span;
-    let (doc_start, doc_text) = match file.text.get(doc_span.start as usize..doc_span.end as usize) {
-        Some(text) => (doc_span.start, text),
+    // The object's own text, not its document's: one item of a 60,000-item List must not scan the List.
+    let span = object.spans.span;
+    let (object_start, object_text) = match file.text.get(span.start as usize..span.end as usize) {
+        Some(text) => (span.start, text),
         None => (0, &file.text[..]),
     };
     let literal_keys = doc.literal_keys;
-    let ctx = Ctx { rule, file, doc_text, doc_start, literal_keys, resource, object, config, index };
+    let ctx = Ctx { rule, file, object_text, object_start, literal_keys, resource, object, config, index };
     let mut wording_check_ran = false;
     let Shared { roots, selections } = shared;
     for case in cases.iter().map(|i| &rule.cases[*i]) {
@@ -892,10 +908,15 @@ struct Selected<'d> {
 fn select_nodes<'d>(ctx: &Ctx<'d>, case: &Case, root: Located<'d>) -> Vec<Selected<'d>> {
     let selected: Vec<(Vec<PathElem>, Located<'d>)> = match (&case.simple_select, &case.select) {
         (_, None) => vec![(Vec::new(), root)],
-        (Some(steps), Some(_)) => match crate::pack::select::occurrences(steps, ctx.doc_text, ctx.doc_start) {
-            Some(hits) if ctx.literal_keys && hits.is_empty() => Vec::new(),
-            Some(hits) if ctx.literal_keys => crate::pack::select::select_pruned(steps, root, &hits),
-            _ => crate::pack::select::select(steps, root),
+        // Without literal keys (aliases, merge keys, escapes) the text tells nothing: not even scanned.
+        (Some(steps), Some(_)) => match ctx
+            .literal_keys
+            .then(|| crate::pack::select::occurrences(steps, ctx.object_text, ctx.object_start))
+            .flatten()
+        {
+            Some(hits) if hits.is_empty() => Vec::new(),
+            Some(hits) => crate::pack::select::select_pruned(steps, root, &hits),
+            None => crate::pack::select::select(steps, root),
         },
         (None, Some(path)) => crate::pack::select::select_general(path, root),
     };

@@ -307,13 +307,30 @@ fn run_one(
         problems.push_str("the fixture directory contains no manifest (*.yaml, *.yml, *.json)\n");
     }
     for (name, path) in &fixture.files {
-        let text = match fs::read(path) {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        // A fixture of an unreadable input (a dangling symlink): checked as `kvet check` would see it, with
+        // its expectations in a sidecar.
+        if let Some(problem) = crate::discover::unreadable(path) {
+            match file_expectations(path, "") {
+                Ok(exp) => {
+                    expected.extend(exp.into_iter().map(|(line, rule)| Expected { file: name.clone(), line, rule }))
+                }
+                Err(e) => {
+                    let _ = writeln!(problems, "{e}");
+                }
+            }
+            let mut file = SourceFile::new(name.clone(), "");
+            file.read_error = Some(problem);
+            sources.add(file);
+            continue;
+        }
+        let bytes = match fs::read(path) {
+            Ok(bytes) => bytes,
             Err(e) => {
                 let _ = writeln!(problems, "cannot read {}: {e}", path.display());
                 continue;
             }
         };
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         match file_expectations(path, &text) {
             Ok(exp) => expected.extend(exp.into_iter().map(|(line, rule)| Expected {
                 file: name.clone(),
@@ -327,7 +344,8 @@ fn run_one(
         if let Err(e) = expect::apply_settings(&text, &mut settings, path) {
             let _ = writeln!(problems, "{name}: {e}");
         }
-        let mut file = SourceFile::new(name.clone(), text);
+        // Read as `kvet check` reads a file (UTF-16, binary and invalid UTF-8 are reported the same way).
+        let mut file = SourceFile::from_bytes(name.clone(), bytes);
         file.disk_path = Some(path.clone());
         sources.add(file);
     }

@@ -176,6 +176,8 @@ pub struct RuleSettings {
     pub severity: Option<Severity>,
     /// Parameter overrides.
     pub params: Map<String, Value>,
+    /// Where the setting is written in the config file (`None` for a command-line flag).
+    pub origin: Option<Span>,
 }
 
 /// Errors in rule files, located in those files; render them like any report.
@@ -190,7 +192,9 @@ pub struct PackErrors {
 impl PackErrors {
     /// Turns the errors into a report for rendering.
     pub fn into_report(self) -> crate::Report {
-        let summary = crate::Summary { files: self.sources.len(), errors: self.findings.len(), ..Default::default() };
+        // The files with errors (the pack's other files were read fine).
+        let files = self.findings.iter().map(|f| f.file).collect::<std::collections::BTreeSet<_>>().len();
+        let summary = crate::Summary { files, errors: self.findings.len(), ..Default::default() };
         crate::Report { sources: self.sources, findings: self.findings, summary }
     }
 }
@@ -230,10 +234,8 @@ impl Pack {
                 if is_yaml(dir) {
                     files.push(dir.to_path_buf());
                 } else {
-                    loader.error_without_source(format!(
-                        "{} is not a rule file (.yaml or .yml); not read",
-                        dir.display()
-                    ));
+                    loader
+                        .error_at_path(dir, format!("{} is not a rule file (.yaml or .yml); not read", dir.display()));
                 }
             } else {
                 let root = dir.canonicalize().ok();
@@ -247,11 +249,14 @@ impl Pack {
                         let target = p.canonicalize().ok();
                         let inside = matches!((&root, &target), (Some(r), Some(t)) if t.starts_with(r) && t.is_file());
                         if !inside {
-                            loader.error_without_source(format!(
-                                "rule file {} is a symbolic link to a file outside {}; not read",
-                                p.display(),
-                                dir.display()
-                            ));
+                            loader.error_at_path(
+                                p,
+                                format!(
+                                    "rule file {} is a symbolic link to a file outside {}; not read",
+                                    p.display(),
+                                    dir.display()
+                                ),
+                            );
                             continue;
                         }
                     } else if !entry.file_type().is_some_and(|t| t.is_file()) {
@@ -260,7 +265,7 @@ impl Pack {
                     files.push(p.to_path_buf());
                 }
                 if !dir.exists() {
-                    loader.error_without_source(format!("rule directory {} does not exist", dir.display()));
+                    loader.error_at_path(dir, format!("rule directory {} does not exist", dir.display()));
                 }
             }
             files.sort();
@@ -271,14 +276,9 @@ impl Pack {
                         let rel = f.strip_prefix(dir).unwrap_or(&f).to_string_lossy().into_owned();
                         loader.add(name, text, &rel);
                     }
-                    Err(e) => loader.error_without_source(format!("cannot read rule file {name}: {e}")),
+                    // The content is not shown: a file that is not UTF-8 text is no rule file to quote.
+                    Err(e) => loader.error_at_path(&f, format!("cannot read rule file {name}: {e}")),
                 }
-            }
-        }
-        for (key, _) in settings.iter() {
-            let known = loader.rules.contains_key(key) || loader.rules.values().any(|r| r.aliases.contains(key));
-            if !known {
-                loader.error_without_source(format!("configuration names unknown rule `{key}`"));
             }
         }
         if loader.errors.is_empty() {
@@ -312,8 +312,9 @@ impl Pack {
 }
 
 impl Loader<'_> {
-    fn error_without_source(&mut self, message: String) {
-        let id = self.sources.add(SourceFile::new("<rules>", ""));
+    /// An error about a rule path as a whole, located at the path (line 1; its content is not shown).
+    fn error_at_path(&mut self, path: &Path, message: String) {
+        let id = self.sources.add(SourceFile::new(path.display().to_string(), ""));
         self.push_error(id, Span::default(), message, None);
     }
 

@@ -14,7 +14,7 @@
 
 mod crd;
 mod embedded;
-mod explain;
+pub(crate) mod explain;
 mod external;
 
 pub use crd::{CrdProblem, Objects};

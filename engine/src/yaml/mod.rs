@@ -20,8 +20,12 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-/// Upper bound on nodes created by alias expansion in one file (billion-laughs protection).
+/// Upper bound on nodes created by alias expansion in one file (billion-laughs protection), across every
+/// document of the file and every restart after a syntax error.
 pub const ALIAS_NODE_BUDGET: usize = 1_000_000;
+/// Upper bound on the text (scalars and keys) copied by alias expansion in one file: one alias of a large
+/// scalar repeated is one node per copy but megabytes each.
+pub const ALIAS_BYTE_BUDGET: usize = 32 << 20;
 /// Deepest nesting accepted.
 pub const MAX_DEPTH: usize = 512;
 
@@ -152,8 +156,8 @@ pub fn invalid_span(text: &str, node: &SpanNode) -> Option<Span> {
 /// The fast path: plain block YAML scanned by [`fast::FastSource`]; `None` when it bails (the caller then
 /// reruns the whole file with saphyr, so the result never depends on which path ran).
 fn fast_load(file: &SourceFile) -> Option<Loaded> {
-    let mut doc_counter = 0usize;
-    let mut builder = Builder::new(file, 0, &mut doc_counter);
+    let mut state = FileState::default();
+    let mut builder = Builder::new(file, 0, &mut state);
     let mut source = fast::FastSource::new(&file.text);
     match builder.run(&mut source) {
         Ok(()) => Some(Loaded { documents: builder.documents, problems: builder.problems }),
@@ -176,10 +180,10 @@ fn saphyr_load(file: &SourceFile) -> Loaded {
     // The error of the document being joined, reported if joining does not make it valid.
     let mut original: Option<(usize, Problem)> = None;
     let mut base = 0usize; // byte offset where the current parser starts
-    let mut doc_counter = 0usize;
+    let mut state = FileState::default();
     loop {
         let text: &str = patched.as_deref().unwrap_or(&file.text);
-        let mut builder = Builder::new(file, base, &mut doc_counter);
+        let mut builder = Builder::new(file, base, &mut state);
         let mut source = SaphyrSource::with_text(file, text, base);
         let result = builder.run(&mut source);
         if let (Err(RunError::Syntax(doc_start)), Some((at, info))) = (&result, builder.error.take()) {
@@ -195,6 +199,8 @@ fn saphyr_load(file: &SourceFile) -> Loaded {
                 joins += 1;
                 out.documents.append(&mut builder.documents);
                 out.problems.extend(builder.problems.into_iter().filter(|p| (p.span.start as usize) < doc_start));
+                // The document is parsed again: what it spent on aliases is spent again, not twice.
+                (state.alias_nodes, state.alias_bytes) = builder.budget_at_document;
                 patched = Some(joined);
                 base = doc_start;
                 continue;
@@ -437,13 +443,37 @@ struct PendingKey {
     merge: bool,
 }
 
+/// What one file's parse keeps across documents and across the restarts after syntax errors: a restart must
+/// not renew the alias budget (ten alias bombs separated by broken lines are ten times one).
+struct FileState {
+    /// Documents delivered so far (the next one's `Document::index` is this + 1).
+    documents: usize,
+    /// Alias expansion left: nodes and bytes of text.
+    alias_nodes: usize,
+    alias_bytes: usize,
+}
+
+impl Default for FileState {
+    fn default() -> Self {
+        FileState { documents: 0, alias_nodes: ALIAS_NODE_BUDGET, alias_bytes: ALIAS_BYTE_BUDGET }
+    }
+}
+
+/// What copying a node costs: its nodes and the bytes of its scalars and keys.
+#[derive(Clone, Copy)]
+struct Cost {
+    nodes: usize,
+    bytes: usize,
+}
+
 struct Builder<'f> {
     file: &'f SourceFile,
     base: usize,
-    doc_counter: &'f mut usize,
+    state: &'f mut FileState,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Value, SpanNode, usize)>,
-    alias_budget: usize,
+    anchors: HashMap<usize, (Value, SpanNode, Cost)>,
+    /// The alias budget left when the current document started (restored when the document is parsed again).
+    budget_at_document: (usize, usize),
     root: Option<(Value, SpanNode)>,
     /// The root is an empty plain scalar: an empty (or comment-only) document.
     root_empty: bool,
@@ -457,14 +487,15 @@ struct Builder<'f> {
 }
 
 impl<'f> Builder<'f> {
-    fn new(file: &'f SourceFile, base: usize, doc_counter: &'f mut usize) -> Self {
+    fn new(file: &'f SourceFile, base: usize, state: &'f mut FileState) -> Self {
+        let budget_at_document = (state.alias_nodes, state.alias_bytes);
         Builder {
             file,
             base,
-            doc_counter,
+            state,
             stack: Vec::new(),
             anchors: HashMap::new(),
-            alias_budget: ALIAS_NODE_BUDGET,
+            budget_at_document,
             root: None,
             root_empty: false,
             aborted: false,
@@ -494,6 +525,7 @@ impl<'f> Builder<'f> {
                 Event::StreamEnd => return Ok(()),
                 Event::DocumentStart(_) => {
                     doc_start = start as usize;
+                    self.budget_at_document = (self.state.alias_nodes, self.state.alias_bytes);
                     self.stack.clear();
                     self.anchors.clear();
                     self.root = None;
@@ -530,7 +562,8 @@ impl<'f> Builder<'f> {
                         children: Vec::new(),
                     };
                     if anchor > 0 {
-                        self.anchors.insert(anchor, (value.clone(), node.clone(), 1));
+                        let cost = Cost { nodes: 1, bytes: value.as_str().map_or(8, str::len) };
+                        self.anchors.insert(anchor, (value.clone(), node.clone(), cost));
                     }
                     self.deliver(value, node, is_merge);
                 }
@@ -540,15 +573,21 @@ impl<'f> Builder<'f> {
                     }
                     self.not_literal = true;
                     match self.anchors.get(&id) {
-                        Some((value, node, count)) => {
-                            if *count > self.alias_budget {
+                        Some((value, node, cost)) => {
+                            let over_nodes = cost.nodes > self.state.alias_nodes;
+                            if over_nodes || cost.bytes > self.state.alias_bytes {
                                 self.aborted = true;
+                                let what = if over_nodes {
+                                    format!("{ALIAS_NODE_BUDGET} nodes")
+                                } else {
+                                    format!("{} MiB of text", ALIAS_BYTE_BUDGET >> 20)
+                                };
                                 self.problems.push(Problem {
                                     rule: "yaml-syntax",
                                     severity: Severity::Error,
                                     span: Span { start, end },
                                     message: format!(
-                                        "YAML syntax error: aliases expand to more than {ALIAS_NODE_BUDGET} nodes (a \"billion laughs\" document); the document is skipped"
+                                        "YAML syntax error: aliases in this file expand to more than {what} (a \"billion laughs\" document); the document is skipped"
                                     ),
                                     help: Some("Avoid nested aliases; write the values out.".into()),
                                     related: Vec::new(),
@@ -556,7 +595,8 @@ impl<'f> Builder<'f> {
                                 });
                                 continue;
                             }
-                            self.alias_budget -= *count;
+                            self.state.alias_nodes -= cost.nodes;
+                            self.state.alias_bytes -= cost.bytes;
                             let (value, mut node) = (value.clone(), node.clone());
                             // The alias occurrence is what the user sees at this place.
                             node.span = Span { start, end };
@@ -618,8 +658,8 @@ impl<'f> Builder<'f> {
                         }
                     };
                     if anchor > 0 {
-                        let count = count_nodes(&value);
-                        self.anchors.insert(anchor, (value.clone(), node.clone(), count));
+                        let cost = cost_of(&value);
+                        self.anchors.insert(anchor, (value.clone(), node.clone(), cost));
                     }
                     self.deliver(value, node, false);
                 }
@@ -762,8 +802,8 @@ impl<'f> Builder<'f> {
         if std::mem::take(&mut self.root_empty) {
             return;
         }
-        *self.doc_counter += 1;
-        self.documents.push(Document { index: *self.doc_counter, value, spans, flattened: false, literal_keys });
+        self.state.documents += 1;
+        self.documents.push(Document { index: self.state.documents, value, spans, flattened: false, literal_keys });
     }
 
     fn syntax_error(&mut self, at: usize, info: &str) {
@@ -851,12 +891,23 @@ fn apply_merges(map: &mut Map<String, Value>, spans: &mut Vec<SpanNode>, merges:
     }
 }
 
-fn count_nodes(v: &Value) -> usize {
-    match v {
-        Value::Array(a) => 1 + a.iter().map(count_nodes).sum::<usize>(),
-        Value::Object(m) => 1 + m.values().map(count_nodes).sum::<usize>(),
-        _ => 1,
+/// [`Cost`] of copying `v` (a number, boolean or null counts 8 bytes).
+fn cost_of(v: &Value) -> Cost {
+    fn walk(v: &Value, c: &mut Cost) {
+        c.nodes += 1;
+        match v {
+            Value::Array(a) => a.iter().for_each(|x| walk(x, c)),
+            Value::Object(m) => m.iter().for_each(|(k, x)| {
+                c.bytes += k.len();
+                walk(x, c)
+            }),
+            Value::String(s) => c.bytes += s.len(),
+            _ => c.bytes += 8,
+        }
     }
+    let mut c = Cost { nodes: 0, bytes: 0 };
+    walk(v, &mut c);
+    c
 }
 
 #[cfg(test)]

@@ -89,6 +89,66 @@ fn alias_bomb_is_bounded() {
     assert!(l.problems.iter().any(|p| p.message.contains("billion laughs")));
 }
 
+/// Nodes of a JSON value (what alias expansion builds).
+fn nodes(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(nodes).sum::<usize>(),
+        Value::Object(m) => 1 + m.values().map(nodes).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+#[test]
+fn alias_budget_is_per_file_across_syntax_errors() {
+    // About 110,000 nodes per document; a broken line after each one restarts the parser, which used to renew
+    // the budget (60 documents: 6.6 million nodes from 14 KB).
+    let doc = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n\
+               c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n\
+               e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n";
+    let s: String = (0..20).map(|_| format!("---\n{doc}---\nx: [\n")).collect();
+    let (_, l) = load_str(&s);
+    let built: usize = l.documents.iter().map(|d| nodes(&d.value)).sum();
+    assert!(built <= ALIAS_NODE_BUDGET + 20 * 100, "{built} nodes built");
+    assert!(l.documents.len() < 10, "{} documents", l.documents.len());
+    assert_eq!(l.problems.iter().filter(|p| p.message.contains("syntax error: while parsing")).count(), 20);
+    assert!(l.problems.iter().any(|p| p.message.contains("1000000 nodes")), "{:?}", l.problems);
+}
+
+#[test]
+fn alias_budget_counts_bytes() {
+    // One node per copy, a megabyte each: 40 copies are 40 MiB of strings.
+    let big = "x".repeat(1 << 20);
+    let s = format!("k: &a {big}\nl:\n{}", "- *a\n".repeat(40));
+    let (_, l) = load_str(&s);
+    assert!(l.documents.is_empty());
+    let p = l.problems.iter().find(|p| p.message.contains("billion laughs")).expect("a budget problem");
+    assert!(p.message.contains("32 MiB of text"), "{}", p.message);
+    // Under the budget, the copies are built.
+    let s = format!("k: &a {big}\nl:\n{}", "- *a\n".repeat(20));
+    let (_, l) = load_str(&s);
+    assert_eq!(l.documents[0].value["l"].as_array().map(Vec::len), Some(20));
+}
+
+#[test]
+fn a_document_parsed_again_spends_its_alias_budget_once() {
+    // A flow continuation line left of its block (`]` under `args`) makes the document be parsed again.
+    let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..5 {
+        s.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n",
+            p = i - 1
+        ));
+    }
+    // 111,111 nodes in the anchors and in each of 5 keys: 666,666 in all; parsed again after each of the 5
+    // joins, which used to spend 2.2 million.
+    for i in 0..5 {
+        s.push_str(&format!("k{i}: [*a4,\n]\n"));
+    }
+    let (_, l) = load_str(&s);
+    assert!(!l.problems.iter().any(|p| p.message.contains("billion laughs")), "{:?}", l.problems);
+    assert_eq!(l.documents.len(), 1);
+}
+
 #[test]
 fn flattened_document_is_detected() {
     let (_, l) =

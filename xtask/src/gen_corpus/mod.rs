@@ -15,6 +15,7 @@
 mod app_parts;
 mod apps;
 mod generator;
+pub mod hostile;
 mod kustomize;
 mod objects;
 mod platform_apps;
