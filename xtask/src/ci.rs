@@ -2,7 +2,7 @@
 
 use crate::util::{cargo, repo_root, Args, TaskError, TaskResult};
 use crate::{corpus, kustomize, precision, yaml_oracle};
-use crate::{docs, fixtures};
+use crate::{docs, fixtures, fuzz};
 
 /// Runs `cargo ARGS…` in the repository root.
 fn cargo_step(args: &[&str]) -> TaskResult {
@@ -18,7 +18,7 @@ fn cargo_step(args: &[&str]) -> TaskResult {
 pub fn run(args: Args) -> TaskResult {
     args.finish()?;
     type Step = (&'static str, fn() -> TaskResult);
-    let steps: [Step; 10] = [
+    let steps: [Step; 11] = [
         ("cargo fmt --all -- --check", || cargo_step(&["fmt", "--all", "--", "--check"])),
         ("cargo clippy --workspace --all-targets -- -D warnings", || {
             cargo_step(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
@@ -33,6 +33,9 @@ pub fn run(args: Args) -> TaskResult {
         ("cargo xtask precision", || precision::run(Args::new(Vec::new()))),
         ("cargo xtask yaml-oracle", || yaml_oracle::run(Args::new(Vec::new()))),
         ("cargo xtask kustomize", || kustomize::run(Args::new(Vec::new()))),
+        ("cargo xtask fuzz --ci --seconds 60", || {
+            fuzz::run(Args::new(["--ci", "--seconds", "60"].map(String::from).to_vec()))
+        }),
     ];
     for (index, (name, step)) in steps.iter().enumerate() {
         println!("==> [{}/{}] {name}", index + 1, steps.len());

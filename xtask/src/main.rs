@@ -44,9 +44,11 @@ tasks:
                              mutations: where PyYAML accepts, kvet must load the same value without yaml-syntax
   kustomize [--bless]        kvet's kustomize renderings vs the kubectl kustomize snapshots of
                              xtask/kustomize-renderings.json (re-checked against kubectl when it is on PATH)
-  fuzz [--target load|check] [--seconds N]
-                             the cargo-fuzz targets of fuzz/ (nightly Rust), N seconds each (default 60),
-                             seeded with the fixtures and ../shared/corpus
+  fuzz [--target T] [--seconds N] [--ci]
+                             the cargo-fuzz targets of fuzz/ (nightly Rust): load, front_ends, check,
+                             rule_file, config, quantity, select; N seconds each (default 60), seeded with
+                             fuzz/seeds/ and the repository's inputs; --ci installs cargo-fuzz if missing
+                             and skips when nightly is missing
   schema-compare [--version X.Y]
                              kvet's schema verdicts on ../shared/corpus vs plain JSON Schema (kubeconform-style)
 ";

@@ -290,6 +290,23 @@ impl Pack {
         }
     }
 
+    /// Compiles one rule file's text alone (without the embedded pack), named `name` (its file name must be
+    /// the rule id): the entry point of the `rule_file` fuzz target.
+    #[doc(hidden)]
+    pub fn compile_one(name: &str, text: &str) -> Result<Pack, PackErrors> {
+        let settings = BTreeMap::new();
+        let mut loader =
+            Loader { settings: &settings, sources: SourceMap::default(), errors: Vec::new(), rules: BTreeMap::new() };
+        loader.add(name.to_owned(), text.to_owned(), name);
+        if loader.errors.is_empty() {
+            let mut rules: Vec<Rule> = loader.rules.into_values().collect();
+            number_selects(&mut rules);
+            Ok(Pack { rules })
+        } else {
+            Err(PackErrors { sources: loader.sources, findings: loader.errors })
+        }
+    }
+
     /// All rules, sorted by id.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
@@ -362,7 +379,7 @@ impl Loader<'_> {
                 } else {
                     format!("invalid rule at `{at}`: {inner}")
                 };
-                self.push_error(file_id, span, message, Some("see docs/rule-format.md for the rule format".into()));
+                self.push_error(file_id, span, message, Some("The rule format: `kvet explain rule-pack`.".into()));
                 return;
             }
         };

@@ -802,7 +802,6 @@ fn simple_escape(c: Option<u8>) -> Option<char> {
 }
 
 /// All events of `text` from the fast source, or `None` when it bails (tests).
-#[cfg(test)]
 pub(crate) fn events(text: &str) -> Option<Vec<Ev<'_>>> {
     let mut src = FastSource::new(text);
     let mut out = Vec::new();

@@ -153,6 +153,57 @@ pub fn invalid_span(text: &str, node: &SpanNode) -> Option<Span> {
     node.children.iter().find_map(|c| invalid_span(text, c))
 }
 
+/// What [`compare_front_ends`] found.
+#[doc(hidden)]
+#[derive(Debug, PartialEq, Eq)]
+pub enum FrontEnds {
+    /// The fast front end bailed (saphyr parses the file).
+    Bailed,
+    /// Both yield the same events.
+    Same,
+    /// The fast front end accepted the text and yields other events than saphyr (or saphyr rejects it).
+    Differ(String),
+}
+
+/// The fast front end's invariant, for the tests and the `front_ends` fuzz target: it bails, or it yields
+/// exactly saphyr's events (variant, text, style, anchor, tag, byte offsets).
+#[doc(hidden)]
+pub fn compare_front_ends(text: &str) -> FrontEnds {
+    let file = SourceFile::new("compare.yaml", text);
+    let Some(fast) = fast::events(&file.text) else { return FrontEnds::Bailed };
+    let mut src = SaphyrSource::new(&file, 0);
+    let mut slow = Vec::new();
+    let error = loop {
+        match src.next_event() {
+            Next::Event(ev) => {
+                let end = ev.0 == Event::StreamEnd;
+                slow.push(ev);
+                if end {
+                    break None;
+                }
+            }
+            Next::End => break None,
+            Next::Error(at, info) => break Some(format!("{info} at {at}")),
+            Next::Bail => break Some("saphyr bailed".into()),
+        }
+    };
+    if let Some(e) = error {
+        return FrontEnds::Differ(format!(
+            "fast path accepted a text saphyr rejects ({e}); fast: {fast:?}\ntext: {text:?}"
+        ));
+    }
+    if slow == fast {
+        return FrontEnds::Same;
+    }
+    let i = slow.iter().zip(&fast).position(|(a, b)| a != b).unwrap_or(slow.len().min(fast.len()));
+    let lo = i.saturating_sub(3);
+    FrontEnds::Differ(format!(
+        "event {i} differs\n  saphyr: {:?}\n  fast:   {:?}\ntext: {text:?}",
+        &slow[lo..(i + 2).min(slow.len())],
+        &fast[lo..(i + 2).min(fast.len())]
+    ))
+}
+
 /// The fast path: plain block YAML scanned by [`fast::FastSource`]; `None` when it bails (the caller then
 /// reruns the whole file with saphyr, so the result never depends on which path ran).
 fn fast_load(file: &SourceFile) -> Option<Loaded> {
@@ -334,7 +385,6 @@ pub(crate) struct SaphyrSource<'a> {
 }
 
 impl<'a> SaphyrSource<'a> {
-    #[cfg(test)]
     pub(crate) fn new(file: &'a SourceFile, base: usize) -> Self {
         Self::with_text(file, &file.text, base)
     }

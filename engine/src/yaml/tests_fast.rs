@@ -2,47 +2,16 @@
 //! byte offsets): on every fixture, example and corpus file, on mutated copies of them, and on tricky snippets.
 #![allow(clippy::print_stderr)]
 
-use super::{fast, Ev, EventSource, Next, SaphyrSource};
+use super::{fast, EventSource, FrontEnds, Next};
 use crate::source::SourceFile;
 use std::path::{Path, PathBuf};
 
-/// saphyr's events through the adapter, or the syntax error.
-fn saphyr_events(file: &SourceFile) -> Result<Vec<Ev<'_>>, String> {
-    let mut src = SaphyrSource::new(file, 0);
-    let mut out = Vec::new();
-    loop {
-        match src.next_event() {
-            Next::Event(ev) => {
-                let end = ev.0 == saphyr_parser::Event::StreamEnd;
-                out.push(ev);
-                if end {
-                    return Ok(out);
-                }
-            }
-            Next::End => return Ok(out),
-            Next::Error(at, info) => return Err(format!("{info} at {at}")),
-            Next::Bail => unreachable!(),
-        }
-    }
-}
-
 /// Checks the property on `text`; returns whether the fast path was taken. Panics with a diff otherwise.
 fn check(name: &str, text: &str) -> bool {
-    let file = SourceFile::new(name, text);
-    let Some(fast) = fast::events(&file.text) else { return false };
-    let slow = saphyr_events(&file);
-    match slow {
-        Ok(slow) if slow == fast => true,
-        Ok(slow) => {
-            let i = slow.iter().zip(&fast).position(|(a, b)| a != b).unwrap_or(slow.len().min(fast.len()));
-            let lo = i.saturating_sub(3);
-            panic!(
-                "{name}: event {i} differs\n  saphyr: {:?}\n  fast:   {:?}\ntext: {text:?}",
-                &slow[lo..(i + 2).min(slow.len())],
-                &fast[lo..(i + 2).min(fast.len())]
-            );
-        }
-        Err(e) => panic!("{name}: fast path accepted a file saphyr rejects ({e}); fast: {fast:?}\ntext: {text:?}"),
+    match super::compare_front_ends(text) {
+        FrontEnds::Bailed => false,
+        FrontEnds::Same => true,
+        FrontEnds::Differ(diff) => panic!("{name}: {diff}"),
     }
 }
 
