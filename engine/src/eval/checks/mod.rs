@@ -21,6 +21,7 @@ pub mod config_data;
 pub mod config_rollout;
 pub mod env_from_names;
 pub mod env_names;
+pub mod local_binding;
 pub mod mount_paths;
 pub mod resource_field_refs;
 pub mod schema;
@@ -109,6 +110,7 @@ pub static TEMPLATES: &[(&str, CheckFn)] = &[
     ("pv-reclaim", volume_reclaim::pv_reclaim),
     ("pv-csi-handle", volume_handles::check),
     ("snapshot-driver", snapshot_driver::check),
+    ("local-binding", local_binding::check),
     ("sts-retention", volume_reclaim::sts_retention),
     ("config-rollout", config_rollout::check),
     ("subpath-target", subpath_target::check),
@@ -131,6 +133,7 @@ pub static VARS: &[(&str, &[&str])] = &[
     ("volume-names", &["first", "index", "name"]),
     ("pv-csi-handle", &["count", "driver", "first", "handle"]),
     ("snapshot-driver", &["claim", "class", "driver", "provisioner", "storageClass"]),
+    ("local-binding", &["count", "volume"]),
     ("volume-types", &["csi", "deprecatedIn", "name", "note", "removedIn", "subject", "type"]),
     ("claim-template-use", &["name", "volumeType"]),
     ("label-syntax", &["key", "value", "reason", "field", "operator"]),
