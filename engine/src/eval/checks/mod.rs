@@ -215,7 +215,15 @@ fn removed_api(params: &Map<String, Value>, object: &Value, config: &Config) -> 
         }
         let removed_in = r.field("removedIn").and_then(Value::as_str).and_then(crate::config::parse_version);
         let Some(removed_in) = removed_in else { continue };
-        let replacement = r.field("replacement").and_then(Value::as_str).unwrap_or("");
+        // A list of replacements: the first one the target version serves (the last when it serves none).
+        let replacement = match r.field("replacement") {
+            Some(Value::Array(list)) => {
+                let names: Vec<&str> = list.iter().filter_map(Value::as_str).collect();
+                let served = names.iter().find(|a| crate::schema::builtin_knows(config.target_version, a, kind));
+                served.or(names.last()).copied().unwrap_or("")
+            }
+            other => other.and_then(Value::as_str).unwrap_or(""),
+        };
         let case = if config.target_version >= removed_in {
             "removed"
         } else if config.upgrade_to.is_some_and(|u| u >= removed_in) {
@@ -230,7 +238,7 @@ fn removed_api(params: &Map<String, Value>, object: &Value, config: &Config) -> 
         vars.insert("apiVersion".into(), json!(api));
         vars.insert("kind".into(), json!(kind));
         vars.insert("removedIn".into(), json!(format!("{}.{}", removed_in.0, removed_in.1)));
-        vars.insert("replacement".into(), r.field("replacement").cloned().unwrap_or(Value::Null));
+        vars.insert("replacement".into(), json!(replacement));
         vars.insert("notes".into(), r.field("notes").cloned().unwrap_or(Value::Null));
         let upgrade = config.upgrade_to.map(|(a, b)| format!("{a}.{b}"));
         vars.insert("upgradeTo".into(), upgrade.map_or(Value::Null, Value::String));
