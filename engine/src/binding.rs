@@ -1,4 +1,4 @@
-//! The PersistentVolumeClaim → PersistentVolume binding simulation (RULES.md §1.1 `pvc-no-matching-pv`, C5), and
+//! The PersistentVolumeClaim → PersistentVolume binding simulation (`pvc-no-matching-pv`), and
 //! the storage facts the claim rules share (classes, access modes, volume modes, selectors, default classes).
 //!
 //! Pure functions over the [`Index`] of one set; each set's result is computed once, on first use, and cached
@@ -23,7 +23,7 @@ pub const NO_PROVISIONER: &str = "kubernetes.io/no-provisioner";
 const CLAIM: &str = "PersistentVolumeClaim";
 const VOLUME: &str = "PersistentVolume";
 
-/// One matching criterion of the binder, in the order RULES.md numbers them (1)…(7).
+/// One matching criterion of the binder, in the order the PersistentVolume controller applies them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Criterion {
     /// (1) Storage class equal (unset PV class = `""`).

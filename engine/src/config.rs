@@ -39,7 +39,7 @@ pub struct Config {
     /// Objects that exist in the cluster outside the repository (config `cluster:`), as manifests.
     pub cluster: Vec<ClusterObject>,
     /// Config `assumeCompleteSet` / `--assume-complete`: the set is the whole truth, so a missing
-    /// reference is an error instead of a warning (RULES.md §0.3).
+    /// reference is an error instead of a warning.
     pub assume_complete_set: bool,
     /// `--strict`: unknown fields and kinds without any schema are errors (`schema-violation`).
     pub strict_schemas: bool,

@@ -71,7 +71,7 @@ pub struct Related {
 /// One diagnostic.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Finding {
-    /// Rule id (RULES.md), e.g. `pv-reclaim-recycle`.
+    /// Rule id, e.g. `pv-reclaim-recycle`.
     pub rule: String,
     /// Severity after config overrides.
     pub severity: Severity,

@@ -1,4 +1,4 @@
-//! The cross-resource index (RULES.md §2): every object of the set by (kind, effective namespace, name), the
+//! The cross-resource index: every object of the set by (kind, effective namespace, name), the
 //! PersistentVolumeClaims a StatefulSet will create from its `volumeClaimTemplates`, and the objects that config
 //! `cluster:` declares to exist outside the repository. Built once between load and evaluation in one linear
 //! pass, then shared read-only by every thread; every lookup is a hash lookup (no pairwise joins).
@@ -307,7 +307,7 @@ impl<'a> IndexStore<'a> {
         i
     }
 
-    /// The claims `<template>-<set>-<ordinal>` of a StatefulSet (RULES.md §0.4).
+    /// The claims `<template>-<set>-<ordinal>` a StatefulSet creates from its `volumeClaimTemplates`.
     fn synthesize_claims(&mut self, set: u32, owner: usize, file: FileId, sts: Located<'a>) {
         let Some(templates) = sts.get(&[PathElem::Key("spec".into()), PathElem::Key("volumeClaimTemplates".into())])
         else {

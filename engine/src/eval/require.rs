@@ -1,7 +1,7 @@
-//! `require:` — declarative references to other objects (DESIGN.md §4). Two modes:
+//! `require:` — declarative references to other objects (docs/rule-format.md). Two modes:
 //! - existence (no `key`/`where`): a finding when the named object is neither in the set, nor in config
 //!   `cluster:`, nor in `known`. Severity: the case's, raised to error when the set is declared complete
-//!   (`assumeCompleteSet`) or when the name exists only in another namespace (RULES.md §0.3/§0.4);
+//!   (`assumeCompleteSet`) or when the name exists only in another namespace;
 //! - content (`key` and/or `where`): a finding when the object is present but lacks the key or fails the
 //!   schema; a missing object is left to the existence rule, and `cluster:` objects whose content the config
 //!   does not declare are not judged.

@@ -1,4 +1,4 @@
-//! The declarative fixture harness behind `kvet test` and `cargo xtask fixtures` (DESIGN.md §5).
+//! The declarative fixture harness behind `kvet test` and `cargo xtask fixtures` (docs/testing-rules.md).
 //!
 //! A fixture is a manifest whose `# expect: id[, id…]` comments name the findings expected on that
 //! line. The whole pack runs on every fixture, and the expected and actual `(file, line, rule)`

@@ -1,4 +1,4 @@
-//! `json`: the stable, versioned document of DESIGN.md §7.
+//! `json`: the stable, versioned report document (`"version": 1`; docs/integrations.md).
 //!
 //! ```json
 //! { "version": 1,

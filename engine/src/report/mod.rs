@@ -1,5 +1,5 @@
 //! Rendering a [`Report`]: `human` (miette's graphical report), `short` (one line per finding), `json`
-//! (stable, versioned; DESIGN.md §7), `sarif` (SARIF 2.1.0 for code scanning), `github` (workflow
+//! (stable, versioned), `sarif` (SARIF 2.1.0 for code scanning), `github` (workflow
 //! commands) and `junit` (CI test reports), plus the exit status.
 //!
 //! Everything here is pure: the functions return strings and the caller decides where they go.
@@ -29,7 +29,7 @@ pub enum Format {
     Human,
     /// `file:line:col: severity[rule-id]: message`, one line per finding; then a summary line.
     Short,
-    /// The stable JSON document of DESIGN.md §7 (`"version": 1`).
+    /// The stable JSON document (`"version": 1`).
     Json,
     /// SARIF 2.1.0 (GitHub code scanning and other SARIF viewers).
     Sarif,

@@ -1,4 +1,4 @@
-//! Claim consumers (RULES.md §2 R20): workloads whose Pods share one PersistentVolumeClaim that a single node or
+//! Claim consumers: workloads whose Pods share one PersistentVolumeClaim that a single node or
 //! Pod can use at a time. Three templates on the `PodSpec` target (hit paths relative to the pod spec):
 //!
 //! - `claim-multi-pod` (`workload-rwo-pvc-multi-replica`): Deployment/ReplicaSet/ReplicationController with

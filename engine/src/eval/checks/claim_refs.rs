@@ -1,5 +1,5 @@
 //! `claim-refs`: pod volumes whose `persistentVolumeClaim.claimName` names no claim (real or synthesized by a
-//! StatefulSet) in the owner's namespace (RULES.md §2 R1, R2). Runs on the `PodSpec` target; hit paths are
+//! StatefulSet) in the owner's namespace. Runs on the `PodSpec` target; hit paths are
 //! relative to the pod spec. Escalates to error when the set is assumed complete, when a PersistentVolume has
 //! that name, or when the claim exists only in another namespace.
 

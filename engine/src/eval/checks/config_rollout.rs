@@ -1,6 +1,6 @@
 //! `config-rollout`: a workload whose containers read a ConfigMap or Secret at start — through `env`
 //! (`configMapKeyRef`/`secretKeyRef`), `envFrom`, or a `subPath`/`subPathExpr` mount of a configMap, secret or
-//! projected volume — and nothing that makes a change of that object roll the workload (RULES.md §1.4, R10–R12).
+//! projected volume — and nothing that makes a change of that object roll the workload.
 //!
 //! One hit per (workload, referenced object), at its first reference in document order. Quiet when:
 //! - the referenced object (in the set, content known) is `immutable: true`;

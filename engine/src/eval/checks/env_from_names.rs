@@ -1,8 +1,8 @@
 //! `env-from-names`: the variable names a container's `envFrom` entries derive from the keys of a ConfigMap or
 //! Secret in the set (`prefix` + key), validated in the mode of the target Kubernetes version like
 //! `env-names` (strict `IsEnvVarName` before `relaxedFrom`, param, default `1.32`; relaxed from then on). The
-//! kubelet skips such keys (Event `InvalidEnvironmentVariableNames`) instead of failing the Pod (RULES.md
-//! §1.4 `env-name-invalid`, R12).
+//! kubelet skips such keys (Event `InvalidEnvironmentVariableNames`) instead of failing the Pod
+//! (`env-name-invalid`).
 //!
 //! Quiet when the object is not in the set or its content is unknown (config `cluster:`), when the `prefix`
 //! itself is invalid (the API rejects the container: `env-names` reports it), and for keys that are not

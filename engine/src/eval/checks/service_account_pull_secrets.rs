@@ -1,5 +1,5 @@
-//! `service-account-pull-secrets`: the image pull Secrets a Pod gets from its ServiceAccount (RULES.md §2 R14:
-//! `PT.serviceAccountName`, default `default`, → ServiceAccount `imagePullSecrets[*].name` → Secret). Param
+//! `service-account-pull-secrets`: the image pull Secrets a Pod gets from its ServiceAccount (the
+//! template's `serviceAccountName`, default `default`, → ServiceAccount `imagePullSecrets[*].name` → Secret). Param
 //! `report`: `missing` (no such Secret in the namespace; escalated like `require:` — error when the set is
 //! complete or the name exists only elsewhere) or `wrong-type` (the Secret is not a docker registry Secret).
 //! Only ServiceAccounts of the set (or `cluster:` ones that declare `imagePullSecrets`) are followed; names the

@@ -1,6 +1,6 @@
 //! `service-selects-template`: the Service named by a StatefulSet's `spec.serviceName` (in the set, same
-//! namespace) must select the set's Pod template labels, or no per-Pod DNS records are published (RULES.md
-//! `sts-service-not-headless` (b)). A Service without a selector (manually managed endpoints) is left alone.
+//! namespace) must select the set's Pod template labels, or no per-Pod DNS records are published
+//! (`sts-service-not-headless`). A Service without a selector (manually managed endpoints) is left alone.
 
 use super::{CheckInput, Hit};
 use crate::value::Fields;

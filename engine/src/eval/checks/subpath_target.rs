@@ -1,6 +1,6 @@
 //! `subpath-target`: a container mounts a single file of a configMap, secret or projected volume with
 //! `subPath`, but `mountPath` names a directory-looking path, so the file is mounted *as* that path
-//! (`mountPath: /etc/nginx/conf.d` + `subPath: gzip.conf` creates a file named `conf.d`; RULES.md §1.4, R8/R9).
+//! (`mountPath: /etc/nginx/conf.d` + `subPath: gzip.conf` creates a file named `conf.d`).
 //!
 //! The subPath selects one file when it equals an `items[].path` of the volume (or of a projected source), or,
 //! for a source without `items`, a data key of the referenced object when it is in the set with known content;
