@@ -378,7 +378,7 @@ mod tests {
     fn rules() -> Vec<Rule> {
         let json = serde_json::json!([
             {"id": "volume-unused", "severity": "warning", "area": "volumes", "summary": "a volume | unused",
-             "docs": "Why.\n", "sources": ["kubernetes.io/docs/concepts/storage/volumes/", "S4"]},
+             "docs": "Why.\n", "sources": ["kubernetes.io/docs/concepts/storage/volumes/", "Kubernetes in Action"]},
             {"id": "access-modes-invalid", "severity": "error", "area": "storage", "summary": "bad modes",
              "docs": "Why.", "cases": [{"severity": "warning"}, {"severity": "error"}, {"severity": "error"}],
              "origin": "<embedded>/storage/access-modes-invalid.yaml", "params": {"max": 3}, "enabled": false}
@@ -417,7 +417,7 @@ mod tests {
         assert!(page.contains("# kvet-ignore-file: volume-unused"));
         assert!(page.contains("kvet.dev/ignore: \"volume-unused\""));
         assert!(page.contains("rules:\n  volume-unused:\n    enabled: false"));
-        assert!(page.contains("- <https://kubernetes.io/docs/concepts/storage/volumes/>\n- S4\n"));
+        assert!(page.contains("- <https://kubernetes.io/docs/concepts/storage/volumes/>\n- Kubernetes in Action\n"));
         let index = render_index(&rules());
         assert!(index.contains("| [`volume-unused`](volume-unused.md) | warning | volumes | a volume \\| unused |"));
     }

@@ -19,8 +19,9 @@
 //! `cargo +nightly fuzz run <target> fuzz/artifacts/<target>/crash-…`. The working corpus (`fuzz/corpus/`) and
 //! the artifacts are not committed; a crash's input becomes a regression test or fixture.
 //!
-//! `--ci` (used by `.ci/run`) installs cargo-fuzz when it is missing, and skips with a message — not a failure
-//! — when nightly Rust is not installed.
+//! `--ci` (used by `.ci/run`) installs cargo-fuzz when it is missing, skips with a message — not a failure —
+//! when nightly Rust is not installed, and fixes libFuzzer's seed (`-seed=1`), so that CI explores the same
+//! inputs on every run and a failure is reproducible.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -76,6 +77,8 @@ pub fn run(mut args: Args) -> TaskResult {
             .arg(&corpus)
             .arg(&seeds)
             .args(["--", &max_time, "-max_len=65536", "-timeout=20", "-rss_limit_mb=4096", "-print_final_stats=1"])
+            // CI explores the same inputs on every run (a fixed seed): a red CI is a reproducible crash.
+            .args(ci.then_some("-seed=1"))
             .current_dir(repo_root())
             .status()
             .map_err(|e| TaskError::new(format!("cannot run cargo fuzz: {e}")))?;
