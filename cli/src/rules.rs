@@ -61,6 +61,26 @@ pub fn explain_text(r: &Rule) -> String {
     }
     s.push('\n');
     s.push_str(r.docs.trim_end());
+    if !r.declared_params.is_empty() {
+        // What `.kvet.yaml` may override (`rules: {ID: {params: {NAME: …}}}`), with the value in effect.
+        s.push_str("\n\n## Parameters\n\n");
+        let file = match r.origin.strip_prefix("<embedded>/") {
+            Some(rel) => format!("rules/{rel} in kvet's repository"),
+            None => r.origin.clone(),
+        };
+        let see = format!("(see {file})");
+        for name in &r.declared_params {
+            let value = r.params.get(name).map(|v| v.to_string()).unwrap_or_default();
+            let shown = match r.params.get(name) {
+                _ if value.chars().count() <= 100 => format!("`{value}`"),
+                Some(serde_json::Value::Array(a)) => format!("a list of {} entries {see}", a.len()),
+                Some(serde_json::Value::Object(m)) => format!("a map of {} entries {see}", m.len()),
+                _ => format!("a long value {see}"),
+            };
+            s.push_str(&format!("- `{name}`: {shown}\n"));
+        }
+        s.pop();
+    }
     s.push_str("\n\n## Suppressing\n\n");
     s.push_str(&format!(
         "- on a line: `# kvet-ignore: {id}`\n- in a file: `# kvet-ignore-file: {id}`\n- on an object: annotation `kvet.dev/ignore: \"{id}\"`\n- everywhere: `.kvet.yaml` → `rules: {{{id}: {{enabled: false}}}}`\n",

@@ -331,6 +331,27 @@ impl Config {
             .collect()
     }
 
+    /// Parameters under `rules: {ID: {params: …}}` that the rule does not declare (a typo is otherwise
+    /// ignored): `(spans key, message)` for [`Config::errors_at`], with the closest declared name.
+    pub fn unknown_params(&self, pack: &crate::Pack) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (id, settings) in &self.rules {
+            let Some(rule) = pack.get(id) else { continue };
+            for param in settings.params.keys().filter(|p| !rule.declared_params.contains(p)) {
+                let hint = match crate::schema::explain::suggest(param, &rule.declared_params) {
+                    Some(s) => format!("; did you mean `{s}`?"),
+                    None if rule.declared_params.is_empty() => "; it has no parameters".to_owned(),
+                    None => format!(" (its parameters: {})", rule.declared_params.join(", ")),
+                };
+                out.push((
+                    format!("rules.{id}.params.{param}"),
+                    format!("rule `{}` has no parameter `{param}`{hint}", rule.id),
+                ));
+            }
+        }
+        out
+    }
+
     /// Whether `rule` runs: enabled in the pack, or turned on for this run.
     pub fn runs(&self, rule: &crate::pack::Rule) -> bool {
         (rule.enabled || self.also_enabled.contains(&rule.id)) && !self.also_disabled.contains(&rule.id)
@@ -458,6 +479,8 @@ impl Config {
         if let Some(ns) = parsed.default_namespace {
             cfg.default_namespace = ns;
         }
+        let rules_key = || PathElem::Key("rules".into());
+        let mut param_spans = Vec::new();
         for (key, value) in parsed.rules {
             if key == "extra" {
                 let dirs: Vec<String> = match serde_json::from_value(value) {
@@ -491,6 +514,15 @@ impl Config {
                 }
             };
             let origin = Some(locate(&[PathElem::Key("rules".into()), PathElem::Key(key.clone())]));
+            for param in entry.params.keys() {
+                let path = [
+                    rules_key(),
+                    PathElem::Key(key.clone()),
+                    PathElem::Key("params".into()),
+                    PathElem::Key(param.clone()),
+                ];
+                param_spans.push((format!("rules.{key}.params.{param}"), locate(&path)));
+            }
             cfg.rules.insert(
                 key,
                 RuleSettings { enabled: entry.enabled, severity: entry.severity, params: entry.params, origin },
@@ -562,7 +594,7 @@ impl Config {
                 });
             }
         }
-        let mut spans = BTreeMap::new();
+        let mut spans: BTreeMap<String, Span> = param_spans.into_iter().collect();
         if doc.value.get("kubernetesVersion").is_some() {
             spans.insert("kubernetesVersion".to_owned(), locate(&[PathElem::Key("kubernetesVersion".into())]));
         }

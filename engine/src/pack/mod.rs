@@ -130,6 +130,8 @@ pub struct Rule {
     pub kinds: Vec<String>,
     /// Effective parameters (defaults merged with config).
     pub params: Map<String, Value>,
+    /// The parameters the rule file declares (what a configuration may override).
+    pub declared_params: Vec<String>,
     /// Alternatives (a rule without `cases` has one).
     pub cases: Vec<Case>,
     /// Where the rule came from (`<embedded>/volumes/x.yaml` or a path on disk).
@@ -482,6 +484,7 @@ impl Loader<'_> {
                 aliases: rule_file.aliases,
                 target: rule_file.target,
                 kinds: rule_file.kinds,
+                declared_params: rule_file.params.keys().cloned().collect(),
                 params,
                 cases,
                 origin,
