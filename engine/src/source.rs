@@ -292,6 +292,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn utf16_is_named_not_called_binary() {
+        let le: Vec<u8> = "\u{feff}a: b\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = "a: b\nc: d\n".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        for (bytes, what) in [(le, "UTF-16 (little-endian, with a byte-order mark)"), (be, "UTF-16 (big-endian)")] {
+            let f = SourceFile::from_bytes("u.yaml", bytes);
+            let e = f.read_error.expect("a read error");
+            assert!(e.message.starts_with(&format!("file is {what}, not UTF-8")), "{}", e.message);
+            assert!(e.help.contains("iconv -f UTF-16 -t UTF-8 u.yaml") && !e.unreadable, "{}", e.help);
+        }
+        // UTF-32 and other NUL-holding bytes stay binary; UTF-8 text is text.
+        let utf32 = SourceFile::from_bytes("x", vec![0xFF, 0xFE, 0, 0, b'a', 0, 0, 0]);
+        assert!(utf32.read_error.unwrap().message.starts_with("file looks binary"));
+        assert!(SourceFile::from_bytes("x", b"a: b\n".to_vec()).read_error.is_none());
+    }
+
+    #[test]
     fn positions_are_one_based_and_count_characters() {
         let f = SourceFile::new("a.yaml", "a: 1\nnäme: x\n");
         assert_eq!(f.position(0), Position { line: 1, column: 1 });
