@@ -155,6 +155,23 @@ fn bad_rule_files_are_located() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A check rule's parameter that its template does not read (a typo of `report`) fails the pack at the
+/// parameter, with the name the template reads; it used to select the template's default silently.
+#[test]
+fn misspelled_template_parameters_are_errors() {
+    let dir = std::env::temp_dir().join(format!("kvet-param-typo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rule = "id: my-unused\nseverity: warning\narea: custom\nsummary: s\ntarget: PodSpec\ncheck: volume-refs\nparams:\n  reprot: unused\nmessage: \"volume {{check.volume}}\"\ndocs: d\n";
+    std::fs::write(dir.join("my-unused.yaml"), rule).unwrap();
+    let err = Pack::load(&[dir.as_path()], &BTreeMap::new()).expect_err("a misspelled parameter");
+    let f = &err.findings[0];
+    assert_eq!(err.sources.get(f.file).position(f.span.start).line, 8, "{}", f.message);
+    assert!(f.message.contains("`reprot`") && f.message.contains("did you mean `report`?"), "{}", f.message);
+    std::fs::write(dir.join("my-unused.yaml"), rule.replace("reprot", "report")).unwrap();
+    assert!(Pack::load(&[dir.as_path()], &BTreeMap::new()).is_ok());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A rule file that is not text, and a rule directory that does not exist, are reported at their paths (they
 /// were `<rules>:1:1`), and the pack error report counts the files with errors, not every rule file.
 #[test]

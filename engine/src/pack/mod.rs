@@ -461,6 +461,29 @@ impl Loader<'_> {
                 }
             }
         }
+        // A parameter of a check rule is read by its template or used as `{{params.NAME}}` in the rule's own
+        // text; any other (`reprot: unused`) would be ignored while the template falls back to its default.
+        if !checks.is_empty() {
+            let read: Vec<&str> = checks.iter().flat_map(|c| crate::eval::checks::params_of(c)).copied().collect();
+            let mut names: Vec<String> = read.iter().map(|s| (*s).to_owned()).collect();
+            names.sort();
+            names.dedup();
+            for key in rule_file.params.keys() {
+                if read.contains(&key.as_str()) || file.text.contains(&format!("params.{key}")) {
+                    continue;
+                }
+                let hint = match crate::schema::explain::suggest(key, &names) {
+                    Some(s) => format!("; did you mean `{s}`?"),
+                    None if names.is_empty() => String::new(),
+                    None => format!(" (it reads {})", names.join(", ")),
+                };
+                let msg = format!(
+                    "parameter `{key}` is read by no check template of the rule (`{}`) and used nowhere as `{{{{params.{key}}}}}`{hint}",
+                    checks.join("`, `")
+                );
+                errs.push((span_of(&format!("params.{key}")), msg));
+            }
+        }
         if !errs.is_empty() {
             for (span, msg) in errs {
                 self.push_error(file_id, span, format!("rule {}: {msg}", rule_file.id), None);

@@ -162,6 +162,26 @@ pub static VARS: &[(&str, &[&str])] = &[
     ("env-from-names", &["key", "kind", "mode", "name", "prefix", "ref", "version"]),
 ];
 
+/// The parameters each template reads from its rule's `params` (by template name): a check rule's parameter
+/// that its template does not read, and that the rule's text does not use as `{{params.NAME}}`, is an error
+/// when the pack loads (a misspelled `report` would silently select the template's default).
+pub static PARAMS: &[(&str, &[&str])] = &[
+    ("removed-api", &["removals"]),
+    ("volume-refs", &["report"]),
+    ("config-data", &["report", "limit"]),
+    ("env-names", &["relaxedFrom"]),
+    ("env-from-names", &["relaxedFrom"]),
+    ("volume-mounts", &["types", "mount", "volume", "container", "at"]),
+    ("volume-types", &["types"]),
+    ("service-account-pull-secrets", &["report"]),
+    ("storage-class", &["knownStorageClasses", "platformStorageClasses"]),
+];
+
+/// The parameters template `name` reads ([`PARAMS`]; none for a template not listed).
+pub fn params_of(name: &str) -> &'static [&'static str] {
+    PARAMS.iter().find(|(n, _)| *n == name).map_or(&[], |(_, v)| v)
+}
+
 /// The `{{check.*}}` values template `name` may set.
 pub fn vars_of(name: &str) -> &'static [&'static str] {
     VARS.iter().find(|(n, _)| *n == name).map_or(&[], |(_, v)| v)
@@ -344,5 +364,8 @@ mod vars_tests {
             assert!(super::VARS.iter().any(|(n, _)| n == name), "template {name} has no entry in VARS");
         }
         assert_eq!(super::VARS.len(), super::TEMPLATES.len());
+        for (name, _) in super::PARAMS {
+            assert!(super::TEMPLATES.iter().any(|(n, _)| n == name), "PARAMS names no template {name}");
+        }
     }
 }
