@@ -964,6 +964,17 @@ fn evaluate_check(
             .as_deref()
             .and_then(|id| ctx.rule.cases.iter().find(|c| c.id.as_deref() == Some(id)))
             .unwrap_or(case);
+        // A built-in rule that words its template's cases has a case for each one the template picks.
+        debug_assert!(
+            !ctx.rule.builtin
+                || hit.case.as_deref().is_none_or(|id| {
+                    ctx.rule.cases.iter().all(|c| c.id.is_none())
+                        || ctx.rule.cases.iter().any(|c| c.id.as_deref() == Some(id))
+                }),
+            "rule {} has no case `{}` that its check template {name} picks",
+            ctx.rule.id,
+            hit.case.as_deref().unwrap_or_default()
+        );
         let (node, _) = root.descend(&hit.path);
         let vars = EvalVars {
             ctx,
