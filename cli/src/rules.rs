@@ -8,6 +8,7 @@ fn metadata(r: &Rule) -> serde_json::Value {
     json!({
         "id": r.id,
         "severity": r.severity.as_str(),
+        "severities": r.severities().iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         "area": r.area,
         "summary": r.summary,
         "target": r.target,
@@ -35,10 +36,11 @@ pub fn list(args: RulesArgs) -> i32 {
         }
         RulesFormat::Table => {
             let w = pack.rules().iter().map(|r| r.id.len()).max().unwrap_or(2);
-            crate::out!("{:<w$}  {:<8}  {:<11}  summary\n", "id", "severity", "area");
+            let sw = pack.rules().iter().map(|r| r.severity_label().len()).max().unwrap_or(8).max(8);
+            crate::out!("{:<w$}  {:<sw$}  {:<11}  summary\n", "id", "severity", "area");
             for r in pack.rules() {
                 let off = if r.enabled { "" } else { " (disabled)" };
-                crate::out!("{:<w$}  {:<8}  {:<11}  {}{off}\n", r.id, r.severity.as_str(), r.area, r.summary);
+                crate::out!("{:<w$}  {:<sw$}  {:<11}  {}{off}\n", r.id, r.severity_label(), r.area, r.summary);
             }
             crate::out!("{} rules\n", pack.rules().len());
         }
@@ -49,10 +51,7 @@ pub fn list(args: RulesArgs) -> i32 {
 /// The explanation of a rule, as `kvet explain` prints it and `cargo xtask docs` writes it.
 pub fn explain_text(r: &Rule) -> String {
     let mut s = format!("# {}\n\n{}\n\n", r.id, r.summary);
-    let mut severities: Vec<&str> = r.cases.iter().map(|c| c.severity.as_str()).collect();
-    severities.sort();
-    severities.dedup();
-    s.push_str(&format!("- severity: {}\n- area: {}\n", severities.join(" / "), r.area));
+    s.push_str(&format!("- severity: {}\n- area: {}\n", r.severity_label(), r.area));
     if let Some(v) = &r.since {
         s.push_str(&format!("- since: {v}\n"));
     }

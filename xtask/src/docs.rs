@@ -89,6 +89,10 @@ fn strings(value: &Value) -> Vec<String> {
 /// Severity as written on the page: the distinct severities of the rule's cases (most severe first), else
 /// the rule's own.
 fn severity(rule: &Value) -> String {
+    // `kvet rules --format json` gives them in order (`Rule::severities`); older output: from the cases.
+    if let Some(list) = rule["severities"].as_array().filter(|l| !l.is_empty()) {
+        return list.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ");
+    }
     let mut all: Vec<String> = match &rule["cases"] {
         Value::Array(cases) if !cases.is_empty() => cases.iter().flat_map(|c| strings(&c["severity"])).collect(),
         _ => strings(&rule["severity"]),

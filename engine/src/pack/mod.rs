@@ -157,6 +157,23 @@ impl Case {
 }
 
 impl Rule {
+    /// The distinct severities of the rule's cases, most severe first: what every listing of the rule shows
+    /// (`kvet rules`, `kvet explain`, the docs pages), as `error, warning`.
+    pub fn severities(&self) -> Vec<Severity> {
+        let mut all: Vec<Severity> = self.cases.iter().map(|c| c.severity).collect();
+        if all.is_empty() {
+            all.push(self.severity);
+        }
+        all.sort_by(|a, b| b.cmp(a));
+        all.dedup();
+        all
+    }
+
+    /// [`Rule::severities`] as text: `error, warning`.
+    pub fn severity_label(&self) -> String {
+        self.severities().iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+    }
+
     /// Whether some case of the rule applies to objects of `kind`.
     pub fn applies_to(&self, kind: &str) -> bool {
         self.cases.iter().any(|c| c.applies_to(kind))
