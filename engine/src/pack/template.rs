@@ -64,11 +64,6 @@ impl Template {
         Ok(Template { parts })
     }
 
-    /// The variable roots used (for validation).
-    pub fn roots(&self) -> impl Iterator<Item = &str> {
-        self.vars().map(|(root, _)| root)
-    }
-
     /// The variables used: root and path after it.
     pub fn vars(&self) -> impl Iterator<Item = (&str, &[PathElem])> {
         self.parts.iter().filter_map(|p| match p {
