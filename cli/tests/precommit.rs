@@ -107,6 +107,8 @@ fn hook_repository(dir: &Path) -> String {
     }
     copy_tree(&root.join("engine"), &dir.join("engine"));
     copy_tree(&root.join("rules"), &dir.join("rules"));
+    // `kvet explain config` / `rule-pack` embed these pages.
+    copy_tree(&root.join("docs"), &dir.join("docs"));
     copy_tree(&root.join("cli/src"), &dir.join("cli/src"));
     std::fs::copy(root.join("cli/Cargo.toml"), dir.join("cli/Cargo.toml")).unwrap();
     copy_tree(&root.join("xtask/src"), &dir.join("xtask/src"));
