@@ -224,21 +224,16 @@ pub(crate) fn load_pack(pack_args: &PackArgs, cfg: &Config) -> Result<Pack, i32>
     let (located, flags): (Vec<_>, Vec<_>) = unknown.iter().partition(|u| u.at.is_some());
     let params = cfg.unknown_params(&pack);
     if !located.is_empty() || !params.is_empty() {
-        let key = |u: &kvet_engine::config::UnknownRule| format!("rule:{}", u.id);
-        let mut located_cfg = cfg.clone();
-        for u in &located {
-            located_cfg.spans.insert(key(u), u.at.unwrap_or_default());
-        }
         let mut errors: Vec<_> = located
             .iter()
             .map(|u| {
                 let message = format!("no rule `{}` in the rule pack{}", u.id, did_you_mean(u));
-                (key(u), message, Some("`kvet rules` lists the rule ids.".to_owned()))
+                (u.at.unwrap_or_default(), message, Some("`kvet rules` lists the rule ids.".to_owned()))
             })
             .collect();
         let help = "`kvet explain RULE` lists a rule's parameters and their defaults.";
-        errors.extend(params.into_iter().map(|(key, message)| (key, message, Some(help.to_owned()))));
-        return Err(fail_with(located_cfg.errors_at(errors).into_report()));
+        errors.extend(params.into_iter().map(|(span, message)| (span, message, Some(help.to_owned()))));
+        return Err(fail_with(cfg.errors_at(errors).into_report()));
     }
     if let Some(u) = flags.first() {
         let flag = if cfg.rules.get(&u.id).and_then(|s| s.enabled) == Some(false) { "--disable" } else { "--enable" };

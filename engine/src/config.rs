@@ -294,26 +294,26 @@ pub fn parse_version(s: &str) -> Option<(u32, u32)> {
 }
 
 impl Config {
-    /// An error at the setting `key` of [`Config::spans`] (the file's first line when the key has no span).
-    pub fn error_at(&self, key: &str, message: String, help: Option<String>) -> ConfigError {
-        self.errors_at(vec![(key.to_owned(), message, help)])
+    /// Where the setting `key` of [`Config::spans`] is (the file's start when it has no span).
+    pub fn span(&self, key: &str) -> Span {
+        self.spans.get(key).copied().unwrap_or_default()
     }
 
-    /// Errors at settings of [`Config::spans`], one finding each.
-    pub fn errors_at(&self, errors: Vec<(String, String, Option<String>)>) -> ConfigError {
+    /// An error at the setting `key` of [`Config::spans`].
+    pub fn error_at(&self, key: &str, message: String, help: Option<String>) -> ConfigError {
+        self.errors_at(vec![(self.span(key), message, help)])
+    }
+
+    /// Errors at places of the config file, one finding each.
+    pub fn errors_at(&self, errors: Vec<(Span, String, Option<String>)>) -> ConfigError {
         let mut sources = SourceMap::default();
         let file = match &self.source {
             Some(f) => SourceFile::new(f.name.clone(), f.text.clone()),
             None => SourceFile::new(self.file.as_ref().map_or(FILE_NAME.into(), |f| f.display().to_string()), ""),
         };
         let id = sources.add(file);
-        let findings = errors
-            .into_iter()
-            .map(|(key, message, help)| {
-                let span = self.spans.get(&key).copied().unwrap_or_default();
-                config_finding(id, span, message, help)
-            })
-            .collect();
+        let findings =
+            errors.into_iter().map(|(span, message, help)| config_finding(id, span, message, help)).collect();
         ConfigError { sources, findings }
     }
 
@@ -332,8 +332,8 @@ impl Config {
     }
 
     /// Parameters under `rules: {ID: {params: …}}` that the rule does not declare (a typo is otherwise
-    /// ignored): `(spans key, message)` for [`Config::errors_at`], with the closest declared name.
-    pub fn unknown_params(&self, pack: &crate::Pack) -> Vec<(String, String)> {
+    /// ignored): where the parameter is and the message, with the closest declared name.
+    pub fn unknown_params(&self, pack: &crate::Pack) -> Vec<(Span, String)> {
         let mut out = Vec::new();
         for (id, settings) in &self.rules {
             let Some(rule) = pack.get(id) else { continue };
@@ -343,10 +343,8 @@ impl Config {
                     None if rule.declared_params.is_empty() => "; it has no parameters".to_owned(),
                     None => format!(" (its parameters: {})", rule.declared_params.join(", ")),
                 };
-                out.push((
-                    format!("rules.{id}.params.{param}"),
-                    format!("rule `{}` has no parameter `{param}`{hint}", rule.id),
-                ));
+                let span = self.span(&format!("rules.{id}.params.{param}"));
+                out.push((span, format!("rule `{}` has no parameter `{param}`{hint}", rule.id)));
             }
         }
         out
@@ -381,7 +379,8 @@ impl Config {
             for (i, glob) in globs.iter().enumerate() {
                 if let Err(e) = ignore::gitignore::GitignoreBuilder::new("").add_line(None, glob) {
                     let help = "Globs use .gitignore syntax: `*`, `**`, `?`, `[abc]`, `{a,b}` (a `{` needs its `}`).";
-                    bad.push((format!("{list}[{i}]"), format!("invalid {list} glob `{glob}`: {e}"), Some(help.into())));
+                    let span = self.span(&format!("{list}[{i}]"));
+                    bad.push((span, format!("invalid {list} glob `{glob}`: {e}"), Some(help.into())));
                 }
             }
         }
@@ -680,18 +679,7 @@ fn error(file: SourceFile, span: Span, message: String) -> ConfigError {
 /// A finding of the configuration (rule id `config`: renderers add "see: kvet explain config").
 fn config_finding(file: crate::FileId, span: Span, message: String, help: Option<String>) -> Finding {
     let help = help.unwrap_or_else(|| "Every key and its format: `kvet explain config`.".into());
-    Finding {
-        rule: "config".into(),
-        severity: Severity::Error,
-        file,
-        span,
-        object: None,
-        path: String::new(),
-        message,
-        help: Some(help),
-        label: None,
-        related: Vec::new(),
-    }
+    Finding::input_error("config", file, span, message, Some(help))
 }
 
 #[cfg(test)]

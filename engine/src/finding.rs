@@ -94,6 +94,23 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// An error about the user's input that is not an object (a configuration, a rule file): at `span` of
+    /// `file`, with no object, path, label or related location.
+    pub fn input_error(rule: &str, file: FileId, span: Span, message: String, help: Option<String>) -> Finding {
+        Finding {
+            rule: rule.into(),
+            severity: Severity::Error,
+            file,
+            span,
+            object: None,
+            path: String::new(),
+            message,
+            help,
+            label: None,
+            related: Vec::new(),
+        }
+    }
+
     /// Sort key: file, position, rule, message — independent of thread scheduling.
     pub fn sort_key(&self) -> (FileId, u32, u32, &str, &str) {
         (self.file, self.span.start, self.span.end, self.rule.as_str(), self.message.as_str())

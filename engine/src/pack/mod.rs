@@ -238,7 +238,7 @@ impl Pack {
     /// Loads the embedded pack, then each directory of `extra` (a rule with an existing id replaces it),
     /// applying `settings` (per rule id or alias).
     pub fn load(extra: &[&Path], settings: &BTreeMap<String, RuleSettings>) -> Result<Pack, PackErrors> {
-        let mut loader = Loader { settings, sources: SourceMap::default(), errors: Vec::new(), rules: BTreeMap::new() };
+        let mut loader = Loader::new(settings);
         for (rel, text) in EMBEDDED_RULES {
             if rel.ends_with("areas.yaml") {
                 continue;
@@ -300,13 +300,7 @@ impl Pack {
                 }
             }
         }
-        if loader.errors.is_empty() {
-            let mut rules: Vec<Rule> = loader.rules.into_values().collect();
-            number_selects(&mut rules);
-            Ok(Pack { rules })
-        } else {
-            Err(PackErrors { sources: loader.sources, findings: loader.errors })
-        }
+        loader.finish()
     }
 
     /// Compiles one rule file's text alone (without the embedded pack), named `name` (its file name must be
@@ -314,16 +308,9 @@ impl Pack {
     #[doc(hidden)]
     pub fn compile_one(name: &str, text: &str) -> Result<Pack, PackErrors> {
         let settings = BTreeMap::new();
-        let mut loader =
-            Loader { settings: &settings, sources: SourceMap::default(), errors: Vec::new(), rules: BTreeMap::new() };
+        let mut loader = Loader::new(&settings);
         loader.add(name.to_owned(), text.to_owned(), name);
-        if loader.errors.is_empty() {
-            let mut rules: Vec<Rule> = loader.rules.into_values().collect();
-            number_selects(&mut rules);
-            Ok(Pack { rules })
-        } else {
-            Err(PackErrors { sources: loader.sources, findings: loader.errors })
-        }
+        loader.finish()
     }
 
     /// All rules, sorted by id.
@@ -347,7 +334,21 @@ impl Pack {
     }
 }
 
-impl Loader<'_> {
+impl<'s> Loader<'s> {
+    fn new(settings: &'s BTreeMap<String, RuleSettings>) -> Self {
+        Loader { settings, sources: SourceMap::default(), errors: Vec::new(), rules: BTreeMap::new() }
+    }
+
+    /// The pack, or every error found while loading it.
+    fn finish(self) -> Result<Pack, PackErrors> {
+        if !self.errors.is_empty() {
+            return Err(PackErrors { sources: self.sources, findings: self.errors });
+        }
+        let mut rules: Vec<Rule> = self.rules.into_values().collect();
+        number_selects(&mut rules);
+        Ok(Pack { rules })
+    }
+
     /// An error about a rule path as a whole, located at the path (line 1; its content is not shown).
     fn error_at_path(&mut self, path: &Path, message: String) {
         let id = self.sources.add(SourceFile::new(path.display().to_string(), ""));
@@ -355,18 +356,7 @@ impl Loader<'_> {
     }
 
     fn push_error(&mut self, file: FileId, span: Span, message: String, help: Option<String>) {
-        self.errors.push(Finding {
-            rule: "rule-pack".into(),
-            severity: Severity::Error,
-            file,
-            span,
-            object: None,
-            path: String::new(),
-            message,
-            help,
-            label: None,
-            related: Vec::new(),
-        });
+        self.errors.push(Finding::input_error("rule-pack", file, span, message, help));
     }
 
     fn add(&mut self, name: String, text: String, rel: &str) {
