@@ -135,6 +135,18 @@ pub struct CheckArgs {
     /// Disable rules (repeatable, comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "ID")]
     pub disable: Vec<String>,
+    /// Also run the rules of these profiles (pss-baseline, pss-restricted, hygiene, rbac, network, supply-chain;
+    /// comma-separated; config `profile`). `correctness` always runs unless `--select` leaves it out.
+    #[arg(long, value_delimiter = ',', value_name = "PROFILE")]
+    pub profile: Vec<String>,
+    /// Run exactly these rule ids, areas, profiles or `all` (comma-separated; replaces config `select`;
+    /// default `correctness`).
+    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
+    pub select: Option<Vec<String>>,
+    /// Do not run these rule ids, areas, profiles (comma-separated; added to config `ignore`). A rule named by
+    /// its id in `--select` still runs.
+    #[arg(long, value_delimiter = ',', value_name = "SELECTOR")]
+    pub ignore: Vec<String>,
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,

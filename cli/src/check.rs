@@ -59,6 +59,13 @@ pub fn run(args: CheckArgs) -> i32 {
         for id in &args.disable {
             cfg.rules.entry(id.clone()).or_default().enabled = Some(false);
         }
+        if let Some(select) = &args.select {
+            // The command line replaces the configuration's list, so its entries have no place in the file.
+            cfg.spans.retain(|key, _| !key.starts_with("select["));
+            cfg.selection.select = Some(select.clone());
+        }
+        cfg.selection.profiles.extend(args.profile.iter().cloned());
+        cfg.selection.ignore.extend(args.ignore.iter().cloned());
     };
     let cwd = std::env::current_dir().unwrap_or_default();
     let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");

@@ -223,7 +223,13 @@ pub(crate) fn load_pack(pack_args: &PackArgs, cfg: &Config) -> Result<Pack, i32>
     };
     let (located, flags): (Vec<_>, Vec<_>) = unknown.iter().partition(|u| u.at.is_some());
     let params = cfg.unknown_params(&pack);
-    if !located.is_empty() || !params.is_empty() {
+    let selectors = cfg.unknown_selectors(&pack);
+    let (located_selectors, flag_selectors): (Vec<_>, Vec<_>) = selectors.iter().partition(|u| u.at.is_some());
+    let selector_message = |u: &kvet_engine::config::UnknownSelector| {
+        let hint = u.suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+        format!("`{}` is not a {}{hint}", u.name, u.what)
+    };
+    if !located.is_empty() || !params.is_empty() || !located_selectors.is_empty() {
         let mut errors: Vec<_> = located
             .iter()
             .map(|u| {
@@ -233,7 +239,20 @@ pub(crate) fn load_pack(pack_args: &PackArgs, cfg: &Config) -> Result<Pack, i32>
             .collect();
         let help = "`kvet explain RULE` lists a rule's parameters and their defaults.";
         errors.extend(params.into_iter().map(|(span, message)| (span, message, Some(help.to_owned()))));
+        let help = "`kvet rules` lists the rule ids, areas and profiles (docs/profiles.md).";
+        errors.extend(
+            located_selectors.iter().map(|u| (u.at.unwrap_or_default(), selector_message(u), Some(help.to_owned()))),
+        );
         return Err(fail_with(cfg.errors_at(errors).into_report()));
+    }
+    if let Some(u) = flag_selectors.first() {
+        let flag = match u.key.split('[').next() {
+            Some("profile") => "--profile",
+            Some("ignore") => "--ignore",
+            _ => "--select",
+        };
+        eprintln!("error: {flag} {}: {} (`kvet rules` lists them)", u.name, selector_message(u));
+        return Err(2);
     }
     if let Some(u) = flags.first() {
         let flag = if cfg.rules.get(&u.id).and_then(|s| s.enabled) == Some(false) { "--disable" } else { "--enable" };

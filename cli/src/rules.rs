@@ -4,7 +4,7 @@ use crate::args::{ExplainArgs, RulesArgs, RulesFormat};
 use kvet_engine::pack::Rule;
 use serde_json::json;
 
-fn metadata(r: &Rule) -> serde_json::Value {
+fn metadata(r: &Rule, cfg: &kvet_engine::Config) -> serde_json::Value {
     json!({
         "id": r.id,
         "severity": r.severity.as_str(),
@@ -13,7 +13,10 @@ fn metadata(r: &Rule) -> serde_json::Value {
         "summary": r.summary,
         "target": r.target,
         "kinds": r.kinds,
-        "enabled": r.enabled,
+        "enabled": cfg.runs(r),
+        "optIn": !r.default_enabled,
+        "profiles": r.profiles,
+        "equivalents": r.equivalents,
         "docs": r.docs,
         "since": r.since,
         "sources": r.sources,
@@ -25,22 +28,30 @@ fn metadata(r: &Rule) -> serde_json::Value {
 }
 
 pub fn list(args: RulesArgs) -> i32 {
-    let (_, pack) = match crate::load(&args.pack, |_| {}) {
+    let (cfg, pack) = match crate::load(&args.pack, |_| {}) {
         Ok(x) => x,
         Err(code) => return code,
     };
     match args.format {
         RulesFormat::Json => {
-            let all: Vec<_> = pack.rules().iter().map(metadata).collect();
+            let all: Vec<_> = pack.rules().iter().map(|r| metadata(r, &cfg)).collect();
             crate::out!("{}\n", serde_json::to_string_pretty(&all).unwrap_or_default());
         }
         RulesFormat::Table => {
             let w = pack.rules().iter().map(|r| r.id.len()).max().unwrap_or(2);
             let sw = pack.rules().iter().map(|r| r.severity_label().len()).max().unwrap_or(8).max(8);
-            crate::out!("{:<w$}  {:<sw$}  {:<11}  summary\n", "id", "severity", "area");
+            let pw = pack.rules().iter().map(|r| r.profiles.join(",").len()).max().unwrap_or(7).max(7);
+            crate::out!("{:<w$}  {:<sw$}  {:<11}  {:<pw$}  summary\n", "id", "severity", "area", "profile");
             for r in pack.rules() {
-                let off = if r.enabled { "" } else { " (disabled)" };
-                crate::out!("{:<w$}  {:<sw$}  {:<11}  {}{off}\n", r.id, r.severity_label(), r.area, r.summary);
+                let off = if cfg.runs(r) { "" } else { " (off)" };
+                let profiles = r.profiles.join(",");
+                crate::out!(
+                    "{:<w$}  {:<sw$}  {:<11}  {profiles:<pw$}  {}{off}\n",
+                    r.id,
+                    r.severity_label(),
+                    r.area,
+                    r.summary
+                );
             }
             crate::out!("{} rules\n", pack.rules().len());
         }
@@ -52,6 +63,14 @@ pub fn list(args: RulesArgs) -> i32 {
 pub fn explain_text(r: &Rule) -> String {
     let mut s = format!("# {}\n\n{}\n\n", r.id, r.summary);
     s.push_str(&format!("- severity: {}\n- area: {}\n", r.severity_label(), r.area));
+    s.push_str(&format!("- profiles: {}\n", r.profiles.join(", ")));
+    if !r.equivalents.is_empty() {
+        let peers: Vec<String> = kvet_engine::pack::profiles::PEERS
+            .iter()
+            .filter_map(|(id, title)| r.equivalents.get(*id).map(|checks| format!("{title}: {}", checks.join(", "))))
+            .collect();
+        s.push_str(&format!("- equivalents: {}\n", peers.join("; ")));
+    }
     if let Some(v) = &r.since {
         s.push_str(&format!("- since: {v}\n"));
     }

@@ -30,6 +30,10 @@ pub struct Config {
     pub rules: BTreeMap<String, RuleSettings>,
     /// Extra rule pack directories (resolved against the config file's folder).
     pub rule_dirs: Vec<PathBuf>,
+    /// Which rules run ([`Config::runs`]): config `select`/`profile`/`ignore`, `--select`/`--profile`/`--ignore`.
+    pub selection: Selection,
+    /// Config `exemptions`: objects some rules leave alone (vendored manifests that cannot be annotated).
+    pub exemptions: Vec<Exemption>,
     /// Include globs (gitignore semantics, relative to the config file's directory); empty = every manifest.
     pub include: Vec<String>,
     /// Exclude globs.
@@ -121,6 +125,8 @@ impl Default for Config {
             upgrade_to: None,
             rules: BTreeMap::new(),
             rule_dirs: Vec::new(),
+            selection: Selection::default(),
+            exemptions: Vec::new(),
             include: Vec::new(),
             exclude: Vec::new(),
             file: None,
@@ -150,6 +156,12 @@ struct ConfigFile {
     enable: Vec<String>,
     #[serde(default)]
     disable: Vec<String>,
+    select: Option<Vec<String>>,
+    profile: Option<crate::pack::format::OneOrMany>,
+    #[serde(default)]
+    ignore: Vec<String>,
+    #[serde(default)]
+    exemptions: Vec<ExemptionEntry>,
     #[serde(default)]
     include: Vec<String>,
     #[serde(default)]
@@ -161,6 +173,93 @@ struct ConfigFile {
     #[serde(default)]
     known_storage_classes: Vec<String>,
     helm: Option<HelmEntry>,
+}
+
+/// One config `exemptions` entry.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExemptionEntry {
+    #[serde(default)]
+    rules: Vec<String>,
+    #[serde(default)]
+    kinds: Vec<String>,
+    #[serde(default)]
+    namespaces: Vec<String>,
+    #[serde(default)]
+    names: Vec<String>,
+}
+
+/// Which rules a run selects, like ruff's `select`/`ignore`. Each entry is a rule id (or alias), an area, a
+/// profile or `all`. The most specific entry wins: a rule named by id in `select` runs even when `ignore` names
+/// its profile, and a rule named by id in `ignore` does not run even when `select` names its profile. A profile,
+/// an area or `all` selects only the rules that are on by default (opt-in rules run when named by id).
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// `select` / `--select`: what runs; `None`: the default profile (`correctness`).
+    pub select: Option<Vec<String>>,
+    /// `profile` / `--profile`: profiles selected on top of `select`.
+    pub profiles: Vec<String>,
+    /// `ignore` / `--ignore`.
+    pub ignore: Vec<String>,
+}
+
+impl Selection {
+    /// Every entry selected (`select` or the default profile, then `profile`).
+    fn selected(&self) -> impl Iterator<Item = &str> {
+        let select = match &self.select {
+            Some(list) => list.iter().map(String::as_str).collect::<Vec<_>>(),
+            None => vec![crate::pack::profiles::DEFAULT],
+        };
+        select.into_iter().chain(self.profiles.iter().map(String::as_str))
+    }
+
+    /// Whether the selection turns `rule` on.
+    pub fn selects(&self, rule: &crate::pack::Rule) -> bool {
+        let by_id = |s: &str| s == rule.id || rule.aliases.iter().any(|a| a == s);
+        if self.ignore.iter().any(|s| by_id(s)) {
+            return false;
+        }
+        if self.selected().any(by_id) {
+            return true;
+        }
+        rule.default_enabled
+            && self.selected().any(|s| broadly(s, rule))
+            && !self.ignore.iter().any(|s| broadly(s, rule))
+    }
+}
+
+/// Whether the selector `s` (`all`, an area or a profile) covers `rule`.
+fn broadly(s: &str, rule: &crate::pack::Rule) -> bool {
+    s == "all" || s == rule.area || rule.profiles.iter().any(|p| crate::pack::profiles::selects(s, p))
+}
+
+/// One config `exemptions` entry: findings of `rules` (ids, areas, profiles, `all`; every rule when empty) on
+/// objects whose kind, namespace and name match (each list empty = any; `names` are globs) are not reported.
+#[derive(Debug, Clone)]
+pub struct Exemption {
+    /// Rule selectors.
+    pub rules: Vec<String>,
+    /// Kinds (`Deployment`).
+    pub kinds: Vec<String>,
+    /// Effective namespaces.
+    pub namespaces: Vec<String>,
+    /// Name globs (`*`, `?`, `[…]`).
+    pub names: globset::GlobSet,
+    /// Whether `names` has entries.
+    pub any_name: bool,
+}
+
+impl Exemption {
+    /// Whether the exemption covers a finding of `rule` about `object`.
+    pub fn covers(&self, rule: &crate::pack::Rule, object: &crate::finding::ObjectRef) -> bool {
+        let rule_ok = self.rules.is_empty()
+            || self.rules.iter().any(|s| s == &rule.id || rule.aliases.contains(s) || broadly(s, rule));
+        let kind_ok = self.kinds.is_empty() || self.kinds.contains(&object.kind);
+        let ns_ok =
+            self.namespaces.is_empty() || object.namespace.as_ref().is_some_and(|ns| self.namespaces.contains(ns));
+        let name_ok = self.any_name || self.names.is_match(&object.name);
+        rule_ok && kind_ok && ns_ok && name_ok
+    }
 }
 
 /// Config `helm:`.
@@ -274,6 +373,21 @@ impl ConfigError {
     }
 }
 
+/// An entry of `select`, `profile`, `ignore` or an exemption's `rules` that names nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownSelector {
+    /// The entry.
+    pub name: String,
+    /// What it should be (`profile`, `rule id, area, profile or `all``).
+    pub what: String,
+    /// The closest known name.
+    pub suggestion: Option<String>,
+    /// Where it is written in the config file; `None` for a command-line flag.
+    pub at: Option<Span>,
+    /// Its config key (`select[0]`).
+    pub key: String,
+}
+
 /// A rule id in the configuration (or on the command line) that names no rule of the pack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownRule {
@@ -350,9 +464,69 @@ impl Config {
         out
     }
 
-    /// Whether `rule` runs: enabled in the pack, or turned on for this run.
+    /// Whether `rule` runs: a fixture's `enable=`/`disable=` first, then the rule's own setting (`rules: {ID:
+    /// {enabled}}`, `enable:`, `disable:`, `--enable`, `--disable`), then the selection.
     pub fn runs(&self, rule: &crate::pack::Rule) -> bool {
-        (rule.enabled || self.also_enabled.contains(&rule.id)) && !self.also_disabled.contains(&rule.id)
+        if self.also_disabled.contains(&rule.id) {
+            return false;
+        }
+        if self.also_enabled.contains(&rule.id) {
+            return true;
+        }
+        match rule.configured {
+            Some(on) => on,
+            None => self.selection.selects(rule),
+        }
+    }
+
+    /// Whether an exemption covers a finding of `rule` about `object`.
+    pub fn exempts(&self, rule: &crate::pack::Rule, object: Option<&crate::finding::ObjectRef>) -> bool {
+        match object {
+            Some(object) if !self.exemptions.is_empty() => self.exemptions.iter().any(|e| e.covers(rule, object)),
+            _ => false,
+        }
+    }
+
+    /// The selectors of the selection and the exemptions (config keys `select[i]`, `profile[i]`, `ignore[i]`,
+    /// `exemptions[i].rules[j]`; `None` for a command-line flag) that name no rule id or alias, area, profile or
+    /// `all` of `pack`, with the closest name; `profile` entries must be profiles.
+    pub fn unknown_selectors(&self, pack: &crate::Pack) -> Vec<UnknownSelector> {
+        let mut names: Vec<String> = pack.rule_ids();
+        names.extend(pack.rules().iter().flat_map(|r| r.aliases.iter().cloned()));
+        names.extend(pack.rules().iter().map(|r| r.area.clone()));
+        names.extend(crate::pack::profiles::ids());
+        names.push("all".to_owned());
+        names.sort();
+        names.dedup();
+        let profiles = crate::pack::profiles::ids();
+        let mut out = Vec::new();
+        let mut check = |key: String, name: &str, known: &[String], what: &str| {
+            if !known.iter().any(|k| k == name) {
+                out.push(UnknownSelector {
+                    name: name.to_owned(),
+                    what: what.to_owned(),
+                    suggestion: crate::schema::explain::suggest(name, known).map(str::to_owned),
+                    at: self.spans.get(&key).copied(),
+                    key,
+                });
+            }
+        };
+        let any = "rule id, area, profile or `all`";
+        for (i, s) in self.selection.select.iter().flatten().enumerate() {
+            check(format!("select[{i}]"), s, &names, any);
+        }
+        for (i, s) in self.selection.profiles.iter().enumerate() {
+            check(format!("profile[{i}]"), s, &profiles, "profile");
+        }
+        for (i, s) in self.selection.ignore.iter().enumerate() {
+            check(format!("ignore[{i}]"), s, &names, any);
+        }
+        for (i, e) in self.exemptions.iter().enumerate() {
+            for (j, s) in e.rules.iter().enumerate() {
+                check(format!("exemptions[{i}].rules[{j}]"), s, &names, any);
+            }
+        }
+        out
     }
 }
 
@@ -535,6 +709,76 @@ impl Config {
                 settings.origin = settings.origin.or(Some(span));
             }
         }
+        let mut selector_spans: Vec<(String, Span)> = Vec::new();
+        let mut list_spans = |key: &str, n: usize, single: bool| {
+            for i in 0..n {
+                let mut path = vec![PathElem::Key(key.into())];
+                if !single {
+                    path.push(PathElem::Index(i));
+                }
+                selector_spans.push((format!("{key}[{i}]"), locate(&path)));
+            }
+        };
+        if let Some(select) = &parsed.select {
+            list_spans("select", select.len(), false);
+        }
+        list_spans("ignore", parsed.ignore.len(), false);
+        let (profiles, single) = match parsed.profile {
+            Some(crate::pack::format::OneOrMany::One(p)) => (vec![p], true),
+            Some(crate::pack::format::OneOrMany::Many(list)) => (list, false),
+            None => (Vec::new(), false),
+        };
+        list_spans("profile", profiles.len(), single);
+        cfg.selection = Selection { select: parsed.select, profiles, ignore: parsed.ignore };
+        for (i, entry) in parsed.exemptions.into_iter().enumerate() {
+            let at = |field: &str, j: Option<usize>| {
+                let mut path =
+                    vec![PathElem::Key("exemptions".into()), PathElem::Index(i), PathElem::Key(field.into())];
+                path.extend(j.map(PathElem::Index));
+                locate(&path)
+            };
+            if entry.kinds.is_empty() && entry.namespaces.is_empty() && entry.names.is_empty() {
+                let span = locate(&[PathElem::Key("exemptions".into()), PathElem::Index(i)]);
+                return Err(error(
+                    file,
+                    span,
+                    "an exemption names no `kinds`, `namespaces` or `names`: it would exempt every object (turn rules off with `ignore:` instead)".to_owned(),
+                ));
+            }
+            for j in 0..entry.rules.len() {
+                selector_spans.push((format!("exemptions[{i}].rules[{j}]"), at("rules", Some(j))));
+            }
+            let mut names = globset::GlobSetBuilder::new();
+            for (j, glob) in entry.names.iter().enumerate() {
+                match globset::Glob::new(glob) {
+                    Ok(g) => {
+                        names.add(g);
+                    }
+                    Err(e) => {
+                        let span = at("names", Some(j));
+                        return Err(error(
+                            file,
+                            span,
+                            format!("invalid name glob `{glob}` in an exemption: {}", e.kind()),
+                        ));
+                    }
+                }
+            }
+            let names = match names.build() {
+                Ok(set) => set,
+                Err(e) => {
+                    let span = at("names", None);
+                    return Err(error(file, span, format!("invalid name globs: {e}")));
+                }
+            };
+            cfg.exemptions.push(Exemption {
+                rules: entry.rules,
+                kinds: entry.kinds,
+                namespaces: entry.namespaces,
+                any_name: entry.names.is_empty(),
+                names,
+            });
+        }
         if let Some(helm) = parsed.helm {
             cfg.helm.render = helm.render;
             for (ci, entry) in helm.charts.into_iter().enumerate() {
@@ -593,7 +837,7 @@ impl Config {
                 });
             }
         }
-        let mut spans: BTreeMap<String, Span> = param_spans.into_iter().collect();
+        let mut spans: BTreeMap<String, Span> = param_spans.into_iter().chain(selector_spans).collect();
         if doc.value.get("kubernetesVersion").is_some() {
             spans.insert("kubernetesVersion".to_owned(), locate(&[PathElem::Key("kubernetesVersion".into())]));
         }
@@ -741,6 +985,75 @@ mod tests {
         let err = Config::parse("k.yaml", "kubernetesVersion: \"1.30\"\nkubernetesUpgradeTo: \"1.29\"\n").unwrap_err();
         assert!(err.findings[0].message.contains("later than the checked version 1.30"), "{}", err.findings[0].message);
         assert_eq!(err.sources.get(err.findings[0].file).position(err.findings[0].span.start).line, 2);
+    }
+
+    #[test]
+    fn selection_by_profile_area_and_id() {
+        let pack = crate::Pack::load(&[], &BTreeMap::new()).expect("embedded pack");
+        let rule = |id: &str| pack.get(id).expect(id);
+        let runs = |text: &str, id: &str| Config::parse("c.yaml", text).unwrap().runs(rule(id));
+        // Default: the correctness profile only; opt-in rules never by a profile.
+        assert!(runs("{}", "pv-reclaim-delete"));
+        assert!(!runs("{}", "service-selects-nothing"));
+        assert!(!runs("select: [all]", "not-a-manifest"));
+        assert!(runs("select: [not-a-manifest]", "not-a-manifest"));
+        // `profile` adds; `select` replaces; areas select too.
+        assert!(runs("profile: network", "service-selects-nothing"));
+        assert!(runs("profile: network", "pv-reclaim-delete"));
+        assert!(!runs("select: [network]", "pv-reclaim-delete"));
+        assert!(runs("select: [storage]", "pv-reclaim-delete"));
+        // The most specific entry wins; a rule's own setting wins over the selection.
+        assert!(!runs("ignore: [storage]", "pv-reclaim-delete"));
+        assert!(runs("select: [pv-reclaim-delete]\nignore: [storage]", "pv-reclaim-delete"));
+        assert!(!runs("profile: [network]\nignore: [service-selects-nothing]", "service-selects-nothing"));
+        let off = Config::parse("c.yaml", "disable: [service-selects-nothing]\nprofile: network").unwrap();
+        let pack_off = crate::Pack::load(&[], &off.rules).unwrap();
+        assert!(!off.runs(pack_off.get("service-selects-nothing").unwrap()));
+        let on = Config::parse("c.yaml", "enable: [service-selects-nothing]").unwrap();
+        let pack_on = crate::Pack::load(&[], &on.rules).unwrap();
+        assert!(on.runs(pack_on.get("service-selects-nothing").unwrap()));
+    }
+
+    #[test]
+    fn unknown_selectors_are_located() {
+        let pack = crate::Pack::load(&[], &BTreeMap::new()).expect("embedded pack");
+        let text =
+            "profile: [pss-restrictd]\nselect: [storage, al]\nexemptions:\n  - rules: [netwrk]\n    kinds: [Pod]\n";
+        let c = Config::parse("c.yaml", text).unwrap();
+        let unknown = c.unknown_selectors(&pack);
+        let names: Vec<(&str, Option<&str>, &str)> =
+            unknown.iter().map(|u| (u.name.as_str(), u.suggestion.as_deref(), u.key.as_str())).collect();
+        assert_eq!(
+            names,
+            [
+                ("al", Some("all"), "select[1]"),
+                ("pss-restrictd", Some("pss-restricted"), "profile[0]"),
+                ("netwrk", Some("network"), "exemptions[0].rules[0]"),
+            ]
+        );
+        let at = unknown[1].at.expect("located");
+        assert_eq!(&text[at.start as usize..at.end as usize], "pss-restrictd");
+    }
+
+    #[test]
+    fn exemptions_match_kind_namespace_and_name_globs() {
+        let pack = crate::Pack::load(&[], &BTreeMap::new()).expect("embedded pack");
+        let text = "exemptions:\n  - rules: [volumes]\n    kinds: [DaemonSet]\n    names: [\"cilium*\"]\n";
+        let c = Config::parse("c.yaml", text).unwrap();
+        let object = |kind: &str, name: &str| crate::finding::ObjectRef {
+            api_version: "apps/v1".into(),
+            kind: kind.into(),
+            namespace: Some("kube-system".into()),
+            name: name.into(),
+        };
+        let rule = pack.get("hostpath-writable").unwrap();
+        assert!(c.exempts(rule, Some(&object("DaemonSet", "cilium-agent"))));
+        assert!(!c.exempts(rule, Some(&object("DaemonSet", "fluent-bit"))));
+        assert!(!c.exempts(rule, Some(&object("Deployment", "cilium-operator"))));
+        assert!(!c.exempts(pack.get("image-tag-latest").unwrap(), Some(&object("DaemonSet", "cilium-agent"))));
+        assert!(!c.exempts(rule, None));
+        let err = Config::parse("c.yaml", "exemptions:\n  - rules: [all]\n").unwrap_err();
+        assert!(err.findings[0].message.contains("names no `kinds`"), "{}", err.findings[0].message);
     }
 
     #[test]

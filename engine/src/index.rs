@@ -160,6 +160,42 @@ pub struct IndexCache {
     /// `schema` check template. CustomResourceDefinitions are installed once per cluster, so they are not
     /// scoped to a set.
     pub schemas: OnceLock<crate::schema::SchemaSet>,
+    /// The pod-template labels of each set, by namespace (built on first use by a `require.selector` rule).
+    pub labels: Vec<OnceLock<SetLabels>>,
+}
+
+/// The objects of one set by namespace, for selector lookups: the pod templates with their labels, posted by
+/// label pair, and whether the namespace holds custom resources (whose controllers may create Pods).
+#[derive(Default)]
+pub struct SetLabels {
+    by_ns: HashMap<String, NsLabels>,
+}
+
+#[derive(Default)]
+struct NsLabels {
+    /// Entry positions of the pod-owning objects (Pods and workloads) of the namespace.
+    templates: Vec<usize>,
+    /// `key\0value` → positions into `templates`.
+    by_pair: HashMap<String, Vec<u32>>,
+    /// Whether a manifest of the namespace is a custom resource.
+    custom: bool,
+}
+
+/// The labels of the pod template of `entry` (a Pod's own labels), when it owns Pods.
+fn template_labels<'v>(entry: &Entry<'v>) -> Option<&'v serde_json::Map<String, Value>> {
+    if entry.kind == "PodTemplate" {
+        return None; // a template object creates no Pod
+    }
+    let mut path = crate::workload::template_path(entry.kind)?;
+    path.push(PathElem::Key("metadata".into()));
+    path.push(PathElem::Key("labels".into()));
+    let mut v = entry.value;
+    for e in &path {
+        if let PathElem::Key(k) = e {
+            v = v.field(k)?;
+        }
+    }
+    v.as_object()
 }
 
 /// The entry of an object that `owner` (or a kustomization's generator, `None`) creates at runtime: its
@@ -232,6 +268,7 @@ impl<'a> IndexStore<'a> {
             cache: IndexCache::default(),
         };
         index.cache.binding.resize_with(sets.count() as usize, OnceLock::new);
+        index.cache.labels.resize_with(sets.count() as usize, OnceLock::new);
         for (documents, resources) in files {
             for r in resources {
                 let doc = &documents[r.doc];
@@ -475,6 +512,64 @@ impl<'a> Index<'a> {
             .unwrap_or_default();
         out.sort_unstable();
         out.dedup();
+        out
+    }
+
+    /// Whether `selector` selects an object of `kind` in `namespace` — for `Pod`, the pod template of a Pod or a
+    /// workload; for another kind, an object's `metadata.labels`. `None` when the set cannot tell: the namespace
+    /// holds no object of the kind, or holds custom resources, whose controllers may create them.
+    pub fn selects(&self, kind: &str, namespace: &str, selector: &crate::labels::Selector<'_>) -> Option<bool> {
+        let labels = self.store.cache.labels.get(self.set as usize)?.get_or_init(|| self.set_labels());
+        let ns = labels.by_ns.get(namespace)?;
+        if ns.custom {
+            return None;
+        }
+        if kind == "Pod" {
+            if ns.templates.is_empty() {
+                return None;
+            }
+            let matches = |i: usize| selector.matches(template_labels(&self.store.entries[i]));
+            // The rarest pair of `matchLabels` narrows the candidates; each is then matched whole.
+            let posting = selector
+                .labels
+                .iter()
+                .map(|(k, v)| ns.by_pair.get(&format!("{k}\0{v}")).map_or(&[][..], Vec::as_slice))
+                .min_by_key(|p| p.len());
+            return Some(match posting {
+                Some(p) => p.iter().any(|&t| matches(ns.templates[t as usize])),
+                None => ns.templates.iter().any(|&i| matches(i)),
+            });
+        }
+        let mut any = false;
+        for (_, e) in self.of_kind(kind).filter(|(_, e)| e.namespace == namespace) {
+            any = true;
+            if selector.matches(e.value.pointer_at("/metadata/labels").and_then(Value::as_object)) {
+                return Some(true);
+            }
+        }
+        any.then_some(false)
+    }
+
+    fn set_labels(&self) -> SetLabels {
+        let mut out = SetLabels::default();
+        for (i, e) in self.store.entries.iter().enumerate() {
+            if self.store.sets[i] != self.set || !matches!(e.origin, Origin::Manifest { .. }) {
+                continue;
+            }
+            let ns = out.by_ns.entry(e.namespace.to_owned()).or_default();
+            let api = e.value.field("apiVersion").and_then(Value::as_str).unwrap_or("");
+            ns.custom |= crate::labels::is_custom_api(api);
+            if !crate::workload::POD_KINDS.contains(&e.kind) || e.kind == "PodTemplate" {
+                continue;
+            }
+            let t = ns.templates.len() as u32;
+            ns.templates.push(i);
+            for (k, v) in template_labels(e).into_iter().flatten() {
+                if let Some(v) = v.as_str() {
+                    ns.by_pair.entry(format!("{k}\0{v}")).or_default().push(t);
+                }
+            }
+        }
         out
     }
 

@@ -14,6 +14,7 @@ pub mod harness;
 pub mod helm;
 pub mod index;
 pub mod kustomize;
+pub mod labels;
 pub mod pack;
 pub mod produced;
 pub mod quantity;

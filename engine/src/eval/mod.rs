@@ -552,7 +552,9 @@ pub fn run(mut sources: SourceMap, pack: &Pack, config: &Config) -> Report {
         for (d, i) in &by_comment {
             used.insert((f.file.0 as usize, *d, *i));
         }
-        if !by_comment.is_empty() || by_annotation {
+        let exempt = !config.exemptions.is_empty()
+            && pack.get(&f.rule).is_some_and(|rule| config.exempts(rule, f.object.as_ref()));
+        if !by_comment.is_empty() || by_annotation || exempt {
             suppressed += 1;
         } else {
             findings.push(f);

@@ -49,11 +49,15 @@ pub(super) fn evaluate(
         check: &empty,
         related: None,
     };
-    let name = req.name.render_value(&base);
-    if name.is_empty() {
+    let kind = req.kind.render_value(&base);
+    if kind.is_empty() {
+        return; // a reference without a kind (`roleRef` without `kind`) is the schema's business
+    }
+    let name = if req.selector.is_some() { String::new() } else { req.name.render_value(&base) };
+    if name.is_empty() && req.selector.is_none() {
         return; // a missing name is the business of the object's own rules (volume-source-invalid, schema)
     }
-    let namespace = if is_cluster_scoped(&req.kind) {
+    let namespace = if is_cluster_scoped(&kind) {
         String::new()
     } else {
         req.namespace.as_ref().map(|t| t.render_value(&base)).filter(|n| !n.is_empty()).unwrap_or_else(|| {
@@ -61,7 +65,7 @@ pub(super) fn evaluate(
         })
     };
     let mut vars = Map::new();
-    vars.insert("kind".into(), json!(req.kind));
+    vars.insert("kind".into(), json!(kind));
     vars.insert("name".into(), json!(name));
     vars.insert("namespace".into(), json!(namespace));
     vars.insert("elsewhere".into(), json!(""));
@@ -95,7 +99,7 @@ pub(super) fn evaluate(
         f.severity = f.severity.max(Severity::Warning);
         f.message = format!(
             "{} {} refers to {} `{name}`, an unrendered template expression rather than a name",
-            ctx.resource.object.kind, ctx.resource.object.name, req.kind
+            ctx.resource.object.kind, ctx.resource.object.name, kind
         );
         f.help = Some(
             "Check rendered manifests: `helm template … | kvet check -` or `kustomize build … | kvet check -`.".into(),
@@ -104,7 +108,23 @@ pub(super) fn evaluate(
         return;
     }
 
-    let candidates = ctx.index.candidates_near(&req.kind, &namespace, &name, ctx.resource.file);
+    if let Some((path, form)) = &req.selector {
+        // Selector mode: the selector must select an object of `kind` in the namespace, when the set can tell.
+        let (sel_node, n) = node.descend(path);
+        if n < path.len() {
+            return; // no selector: nothing is selected by design (a Service with hand-managed endpoints)
+        }
+        let Some(selector) = crate::labels::Selector::parse(sel_node.value, *form) else { return };
+        if selector.is_empty() && *form == crate::pack::format::SelectorForm::Map {
+            return;
+        }
+        if ctx.index.selects(&kind, &namespace, &selector) == Some(false) {
+            vars.insert("selector".into(), json!(selector.to_string()));
+            out.push(finding_at(&[], &vars, None));
+        }
+        return;
+    }
+    let candidates = ctx.index.candidates_near(&kind, &namespace, &name, ctx.resource.file);
     let found = candidates.first().copied();
     let known = req.known.contains(&name);
     if !req.checks_content() {
@@ -112,7 +132,7 @@ pub(super) fn evaluate(
             return;
         }
         let elsewhere: Vec<&str> =
-            ctx.index.namespaces_of(&req.kind, &name).into_iter().filter(|ns| *ns != namespace).collect();
+            ctx.index.namespaces_of(&kind, &name).into_iter().filter(|ns| *ns != namespace).collect();
         if !elsewhere.is_empty() {
             let list = elsewhere.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
             let noun = if elsewhere.len() == 1 { "namespace" } else { "namespaces" };
@@ -122,8 +142,8 @@ pub(super) fn evaluate(
         if ctx.index.assume_complete || !elsewhere.is_empty() {
             f.severity = Severity::Error;
         }
-        if let Some(other) = elsewhere.first().and_then(|ns| ctx.index.get(&req.kind, ns, &name)) {
-            let msg = format!("{} {} is defined in namespace {}", req.kind, name, other.namespace);
+        if let Some(other) = elsewhere.first().and_then(|ns| ctx.index.get(&kind, ns, &name)) {
+            let msg = format!("{kind} {name} is defined in namespace {}", other.namespace);
             f.related.extend(ctx.index.related(other, &req.related_at, msg));
         }
         out.push(f);
@@ -138,7 +158,7 @@ pub(super) fn evaluate(
     }
     // `type` with the API default (a Secret without `type` is Opaque).
     let target_type = target.value.field("type").and_then(Value::as_str).filter(|t| !t.is_empty());
-    let default_type = if req.kind == "Secret" { Some("Opaque") } else { None };
+    let default_type = if kind == "Secret" { Some("Opaque") } else { None };
     if let Some(t) = target_type.or(default_type) {
         vars.insert("type".into(), json!(t));
     }
@@ -159,7 +179,7 @@ pub(super) fn evaluate(
                 };
                 t.render(&v)
             }
-            None => format!("{} {} is defined here", req.kind, target.display_name()),
+            None => format!("{kind} {} is defined here", target.display_name()),
         };
         ctx.index.related(target, &req.related_at, label)
     };
@@ -179,8 +199,8 @@ pub(super) fn evaluate(
                 _ => Vec::new(),
             },
         };
-        let keys = data_keys(&req.kind, target.value);
-        let other_keys: Vec<&str> = candidates[1..].iter().flat_map(|c| data_keys(&req.kind, c.value)).collect();
+        let keys = data_keys(&kind, target.value);
+        let other_keys: Vec<&str> = candidates[1..].iter().flat_map(|c| data_keys(&kind, c.value)).collect();
         let available = if keys.is_empty() {
             "none".to_owned()
         } else {

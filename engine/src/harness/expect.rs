@@ -95,12 +95,15 @@ pub fn apply_settings(text: &str, config: &mut crate::Config, path: &std::path::
                     None => return Err(format!("line {}: k8s-upgrade-to={v} is not a Kubernetes version", i + 1)),
                 },
                 Some(("enable", ids)) => config.also_enabled.extend(split_ids(ids).map(str::to_owned)),
+                Some(("profile", ids)) => config.selection.profiles.extend(split_ids(ids).map(str::to_owned)),
+                Some(("select", ids)) => config.selection.select = Some(split_ids(ids).map(str::to_owned).collect()),
+                Some(("ignore", ids)) => config.selection.ignore.extend(split_ids(ids).map(str::to_owned)),
                 Some(("disable", ids)) => config.also_disabled.extend(split_ids(ids).map(str::to_owned)),
                 Some(("fault", "load")) => config.fault = Some(crate::guard::Fault::Load),
                 Some(("fault", "evaluate")) => config.fault = Some(crate::guard::Fault::Evaluate),
                 _ => {
                     return Err(format!(
-                        "line {}: unknown kvet-test setting `{setting}` (k8s-version=X.Y, k8s-upgrade-to=X.Y, strict, enable=ID[,ID], disable=ID[,ID], fault=load|evaluate, no-helm, helm-output=FILE, helm-release=NAME, helm-namespace=NS, helm-values=FILE[,FILE], helm-set=KEY=VALUE)",
+                        "line {}: unknown kvet-test setting `{setting}` (k8s-version=X.Y, k8s-upgrade-to=X.Y, strict, enable=ID[,ID], disable=ID[,ID], profile=P[,P], select=S[,S], ignore=S[,S], fault=load|evaluate, no-helm, helm-output=FILE, helm-release=NAME, helm-namespace=NS, helm-values=FILE[,FILE], helm-set=KEY=VALUE)",
                         i + 1
                     ))
                 }

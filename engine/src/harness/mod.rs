@@ -303,6 +303,9 @@ fn run_one(
     let mut sources = SourceMap::default();
     let mut expected = Vec::new();
     let mut settings = config.clone(); // `# kvet-test:` directives (target version, --strict) change a copy
+                                       // The rule a fixture folder is named after runs in its fixtures whatever its profile, so that a quiet
+                                       // fixture of a rule outside the default profile tests the rule, not the selection.
+    settings.also_enabled.extend(fixture.folders.iter().filter(|f| pack.get(f).is_some()).cloned());
     if fixture.files.is_empty() {
         problems.push_str("the fixture directory contains no manifest (*.yaml, *.yml, *.json)\n");
     }
@@ -477,7 +480,7 @@ pub fn run_fixtures(dir: &Path, pack: &Pack, config: &Config, opts: &HarnessOpti
     // Disabled rules (config) never fire, so they are left out of the coverage.
     // Opt-in rules count too: their fixtures turn them on (`# kvet-test: enable=ID`).
     let enabled: Vec<String> =
-        pack.rules().iter().filter(|r| r.enabled || !r.default_enabled).map(|r| r.id.clone()).collect();
+        pack.rules().iter().filter(|r| r.configured != Some(false)).map(|r| r.id.clone()).collect();
     let coverage = coverage_of(&enabled, &outcomes);
     let mut results: Vec<FixtureResult> = outcomes.into_iter().map(|o| o.result).collect();
     results.extend(folder_problems(dir, &known));

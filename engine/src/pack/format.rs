@@ -89,8 +89,32 @@ pub struct RuleFile {
     pub sources: Vec<String>,
     #[serde(default)]
     pub aliases: Vec<String>,
-    /// `false`: the rule is off unless enabled (`--enable`, config, `# kvet-test: enable=`).
+    /// `false`: the rule is off unless enabled by its id (`--enable`, `--select ID`, config,
+    /// `# kvet-test: enable=`); a profile, an area or `all` does not turn it on.
     pub enabled: Option<bool>,
+    /// The profiles the rule belongs to (default `[correctness]`).
+    pub profiles: Option<Vec<String>>,
+    /// Corresponding checks of other tools, per peer: `{kube-linter: [privileged-container], pss: [Privileged Containers]}`.
+    #[serde(default)]
+    pub equivalents: std::collections::BTreeMap<String, OneOrMany>,
+}
+
+/// A string or a list of strings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// As a list.
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
 }
 
 /// The condition part shared by a rule and its cases.
@@ -133,7 +157,8 @@ pub struct CaseFile {
 pub struct RequireFile {
     /// Kind of the referenced object (`ConfigMap`).
     pub kind: String,
-    /// Its name, templated from the selected node (`"{{node.name}}"`).
+    /// Its name, templated from the selected node (`"{{node.name}}"`); not used in selector mode.
+    #[serde(default)]
     pub name: String,
     /// Its namespace (default: the referrer's effective namespace; ignored for cluster-scoped kinds).
     pub namespace: Option<String>,
@@ -153,4 +178,30 @@ pub struct RequireFile {
     pub related_at: Option<String>,
     /// The second label's text (templated; default "defined here").
     pub related_label: Option<String>,
+    /// Selector mode: a label selector below the selected node that must select at least one object of `kind`
+    /// in the namespace (`Pod`: the pod templates of every workload kind).
+    pub selector: Option<SelectorFile>,
+}
+
+/// `require.selector`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelectorFile {
+    /// Dotted path from the selected node to the selector (`spec.selector`); empty: the node itself.
+    #[serde(default)]
+    pub path: String,
+    /// `labelSelector` (default: `matchLabels` and `matchExpressions`) or `map` (a Service's plain map).
+    #[serde(default)]
+    pub form: SelectorForm,
+}
+
+/// How a selector is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SelectorForm {
+    /// `matchLabels` + `matchExpressions`.
+    #[default]
+    LabelSelector,
+    /// A plain label map (Service `spec.selector`, ReplicationController).
+    Map,
 }

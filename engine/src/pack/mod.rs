@@ -3,6 +3,7 @@
 
 pub mod format;
 pub mod keywords;
+pub mod profiles;
 pub mod rule_schema;
 pub mod select;
 pub mod template;
@@ -37,8 +38,8 @@ pub enum Cond {
 /// A compiled `require:`.
 #[derive(Debug)]
 pub struct Require {
-    /// Kind of the referenced object.
-    pub kind: String,
+    /// Kind of the referenced object (templated: `{{node.kind}}`).
+    pub kind: Template,
     /// Name template.
     pub name: Template,
     /// Namespace template (default: the referrer's effective namespace).
@@ -57,6 +58,8 @@ pub struct Require {
     pub related_at: Vec<PathElem>,
     /// Text of the second label.
     pub related_label: Option<Template>,
+    /// Selector mode: the path of the selector below the selected node, and its form.
+    pub selector: Option<(Vec<PathElem>, format::SelectorForm)>,
 }
 
 impl Require {
@@ -136,10 +139,17 @@ pub struct Rule {
     pub cases: Vec<Case>,
     /// Where the rule came from (`<embedded>/volumes/x.yaml` or a path on disk).
     pub origin: String,
-    /// Whether the rule runs in this run (config enable/disable).
-    pub enabled: bool,
-    /// Whether the rule runs unless disabled (rule file `enabled`, default true); an opt-in rule has `false`.
+    /// Whether the configuration turns the rule on or off by its id (`rules: {ID: {enabled}}`, `enable:`,
+    /// `disable:`, `--enable`, `--disable`); `None`: the run's selection decides ([`crate::Config::runs`]).
+    pub configured: Option<bool>,
+    /// Whether the rule runs when selected by a profile, an area or `all` (rule file `enabled`, default true);
+    /// an opt-in rule has `false` and runs only when named by its id.
     pub default_enabled: bool,
+    /// The profiles the rule belongs to (rule file `profiles`, default `[correctness]`).
+    pub profiles: Vec<String>,
+    /// The checks of other tools (and Pod Security Standards controls) that correspond to the rule, per peer
+    /// ([`profiles::PEERS`]).
+    pub equivalents: BTreeMap<String, Vec<String>>,
     /// Whether the rule comes from the embedded pack (and was not replaced from disk).
     pub builtin: bool,
 }
@@ -408,6 +418,25 @@ impl<'s> Loader<'s> {
         if !kebab {
             errs.push((span_of("id"), format!("rule id `{}` must be kebab-case", rule_file.id)));
         }
+        for (i, profile) in rule_file.profiles.iter().flatten().enumerate() {
+            if profiles::get(profile).is_none() {
+                let hint = did_you_mean(profile, &profiles::ids());
+                errs.push((span_of(&format!("profiles[{i}]")), format!("unknown profile `{profile}`{hint}")));
+            }
+        }
+        if rule_file.profiles.as_ref().is_some_and(Vec::is_empty) {
+            errs.push((span_of("profiles"), "`profiles` is empty: a rule belongs to at least one profile".to_owned()));
+        }
+        let peers: Vec<String> = profiles::PEERS.iter().map(|(id, _)| (*id).to_owned()).collect();
+        for peer in rule_file.equivalents.keys() {
+            if !peers.contains(peer) {
+                let hint = did_you_mean(peer, &peers);
+                errs.push((
+                    span_of(&format!("equivalents.{peer}")),
+                    format!("unknown peer `{peer}` in `equivalents` (known: {}){hint}", peers.join(", ")),
+                ));
+            }
+        }
         let settings = self
             .settings
             .get(&rule_file.id)
@@ -500,7 +529,8 @@ impl<'s> Loader<'s> {
         let builtin = name.starts_with("<embedded>/");
         let origin = name;
         let default_enabled = rule_file.enabled.unwrap_or(true);
-        let enabled = settings.enabled.unwrap_or(default_enabled);
+        let profiles = rule_file.profiles.unwrap_or_else(|| vec![profiles::DEFAULT.to_owned()]);
+        let equivalents = rule_file.equivalents.into_iter().map(|(k, v)| (k, v.into_vec())).collect();
         self.rules.insert(
             rule_file.id.clone(),
             Rule {
@@ -518,8 +548,10 @@ impl<'s> Loader<'s> {
                 params,
                 cases,
                 origin,
-                enabled,
+                configured: settings.enabled,
                 default_enabled,
+                profiles,
+                equivalents,
                 builtin,
             },
         );
@@ -562,7 +594,7 @@ fn unresolvable(case: &Case, checks: &[String], params: &Map<String, Value>) -> 
         "item",
         "targetVersion",
     ];
-    const REQUIRE: &[&str] = &["kind", "name", "namespace", "elsewhere", "key", "keys", "type", "item"];
+    const REQUIRE: &[&str] = &["kind", "name", "namespace", "elsewhere", "key", "keys", "type", "item", "selector"];
     let texts = [("message", Some(&case.message)), ("help", case.help.as_ref()), ("label", case.label.as_ref())];
     for (i, (field, template)) in texts.into_iter().enumerate() {
         let Some(template) = template else { continue };
@@ -681,6 +713,25 @@ fn compile_require(r: &RequireFile, params: &Map<String, Value>) -> Result<Requi
     if r.kind.is_empty() {
         return Err(("require", "`require.kind` must name a kind".into()));
     }
+    let selector = match &r.selector {
+        Some(sel) => {
+            let path = if sel.path.is_empty() {
+                Vec::new()
+            } else {
+                yaml::parse_dotted(&sel.path)
+                    .ok_or(("require", format!("`require.selector.path` is not a valid path: {}", sel.path)))?
+            };
+            let others = [("key", r.key.is_some()), ("where", r.where_.is_some()), ("each", r.each.is_some())];
+            if let Some((field, _)) = others.iter().find(|(_, set)| *set) {
+                return Err(("require", format!("`require.selector` cannot be combined with `require.{field}`")));
+            }
+            Some((path, sel.form))
+        }
+        None => None,
+    };
+    if selector.is_none() && r.name.is_empty() {
+        return Err(("require", "`require.name` is required (or `require.selector`)".into()));
+    }
     let known = match &r.known {
         None => Vec::new(),
         Some(v) => match substitute(v, params).map_err(|e| ("require", e))? {
@@ -694,7 +745,8 @@ fn compile_require(r: &RequireFile, params: &Map<String, Value>) -> Result<Requi
         None => vec![PathElem::Key("metadata".into()), PathElem::Key("name".into())],
     };
     Ok(Require {
-        kind: r.kind.clone(),
+        kind: template("kind", &r.kind)?,
+        selector,
         name: template("name", &r.name)?,
         namespace: r.namespace.as_deref().map(|n| template("namespace", n)).transpose()?,
         key: r.key.as_deref().map(|k| template("key", k)).transpose()?,
@@ -769,4 +821,12 @@ fn compile_case(
         label: label.as_deref().map(|l| parse("label", l)).transpose()?,
         wording_only: false,
     })
+}
+
+/// `; did you mean `X`?` when a name of `known` is close to `name`.
+fn did_you_mean(name: &str, known: &[String]) -> String {
+    match crate::schema::explain::suggest(name, known) {
+        Some(s) => format!("; did you mean `{s}`?"),
+        None => String::new(),
+    }
 }
