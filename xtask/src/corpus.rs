@@ -53,6 +53,7 @@ pub fn run(mut args: Args) -> TaskResult {
         .map_err(|e| TaskError::new(format!("kvet check --format json printed invalid JSON: {e}")))?;
     let counts = count(&report);
     print!("{}", table(&counts));
+    print!("{}", profile_table(&kvet, &root)?);
 
     let path = baseline_path();
     if bless {
@@ -80,6 +81,57 @@ pub fn run(mut args: Args) -> TaskResult {
     }
     println!("inspect them; if they are intended, run `cargo xtask corpus --bless` and commit the baseline");
     Ok(false)
+}
+
+/// Findings per profile with every profile on (`--select all`): what each policy level reports on the corpus.
+/// Printed, not compared (the default run's counts are the baseline).
+fn profile_table(kvet: &std::path::Path, root: &std::path::Path) -> Result<String, TaskError> {
+    let run = |args: &[&str]| -> Result<Value, TaskError> {
+        let output = Command::new(kvet)
+            .args(args)
+            .current_dir(root)
+            .output()
+            .map_err(|e| TaskError::new(format!("cannot run {}: {e}", kvet.display())))?;
+        if !kvet_status_ok(&output.status) {
+            return Err(TaskError::new(format!(
+                "kvet {}: {}\n{}",
+                args.join(" "),
+                describe_status(&output.status),
+                String::from_utf8_lossy(&output.stderr)
+            )));
+        }
+        serde_json::from_slice(&output.stdout).map_err(|e| TaskError::new(format!("kvet printed invalid JSON: {e}")))
+    };
+    let rules = run(&["rules", "--format", "json"])?;
+    let mut profiles_of: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for r in rules.as_array().into_iter().flatten() {
+        let id = r["id"].as_str().unwrap_or("?").to_owned();
+        let profiles = r["profiles"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned);
+        profiles_of.insert(id, profiles.collect());
+    }
+    let report = run(&["check", CORPUS, "--format", "json", "--no-helm", "--select", "all"])?;
+    let all = count(&report);
+    let mut per: std::collections::BTreeMap<String, [u64; 3]> = Default::default();
+    for (rule, by_severity) in &all.rules {
+        for profile in profiles_of.get(rule).into_iter().flatten() {
+            let entry = per.entry(profile.clone()).or_default();
+            for (severity, n) in by_severity {
+                let i = match severity.as_str() {
+                    "error" => 0,
+                    "warning" => 1,
+                    _ => 2,
+                };
+                entry[i] += n;
+            }
+        }
+    }
+    let mut out =
+        format!("\nfindings per profile with `--select all` ({CORPUS}; a rule counts in each of its profiles):\n");
+    out.push_str(&format!("  {:<16} {:>7} {:>9} {:>7}\n", "profile", "errors", "warnings", "infos"));
+    for (profile, [e, w, i]) in &per {
+        out.push_str(&format!("  {profile:<16} {e:>7} {w:>9} {i:>7}\n"));
+    }
+    Ok(out)
 }
 
 /// Counts findings per rule and severity in a `--format json` report.
