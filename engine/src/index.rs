@@ -179,6 +179,9 @@ struct NsLabels {
     by_pair: HashMap<String, Vec<u32>>,
     /// Whether a manifest of the namespace is a custom resource.
     custom: bool,
+    /// Whether a pod template of the namespace has no labels: they are added by a tool kvet does not see (a
+    /// kustomization's `labels`/`commonLabels` outside the set), since a workload's selector must match them.
+    unlabelled: bool,
 }
 
 /// The labels of the pod template of `entry` (a Pod's own labels), when it owns Pods.
@@ -525,7 +528,7 @@ impl<'a> Index<'a> {
             return None;
         }
         if kind == "Pod" {
-            if ns.templates.is_empty() {
+            if ns.templates.is_empty() || ns.unlabelled {
                 return None;
             }
             let matches = |i: usize| selector.matches(template_labels(&self.store.entries[i]));
@@ -550,6 +553,12 @@ impl<'a> Index<'a> {
         any.then_some(false)
     }
 
+    /// Whether `namespace` of the set holds a custom resource, whose operator may create objects kvet cannot see.
+    pub fn has_custom_resources(&self, namespace: &str) -> bool {
+        let Some(labels) = self.store.cache.labels.get(self.set as usize) else { return false };
+        labels.get_or_init(|| self.set_labels()).by_ns.get(namespace).is_some_and(|ns| ns.custom)
+    }
+
     fn set_labels(&self) -> SetLabels {
         let mut out = SetLabels::default();
         for (i, e) in self.store.entries.iter().enumerate() {
@@ -564,6 +573,7 @@ impl<'a> Index<'a> {
             }
             let t = ns.templates.len() as u32;
             ns.templates.push(i);
+            ns.unlabelled |= template_labels(e).is_none_or(|l| l.is_empty());
             for (k, v) in template_labels(e).into_iter().flatten() {
                 if let Some(v) = v.as_str() {
                     ns.by_pair.entry(format!("{k}\0{v}")).or_default().push(t);

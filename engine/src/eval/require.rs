@@ -131,8 +131,24 @@ pub(super) fn evaluate(
         if found.is_some() || known {
             return;
         }
+        let own_namespace = ctx.resource.object.namespace.as_deref().unwrap_or(&ctx.config.default_namespace);
+        if req.unless_custom_resources && ctx.index.has_custom_resources(own_namespace) {
+            return;
+        }
         let elsewhere: Vec<&str> =
             ctx.index.namespaces_of(&kind, &name).into_iter().filter(|ns| *ns != namespace).collect();
+        // An object written without `metadata.namespace` lands in whatever namespace it is applied to
+        // (`kubectl apply -n`, a kustomization's `namespace:`): it may well be the referrer's.
+        let unplaced = elsewhere.iter().any(|ns| {
+            ctx.index.all(&kind, ns, &name).iter().any(|&i| {
+                let e = ctx.index.entry(i);
+                matches!(e.origin, crate::index::Origin::Manifest { .. })
+                    && e.value.pointer_at("/metadata/namespace").is_none()
+            })
+        });
+        if unplaced {
+            return;
+        }
         if !elsewhere.is_empty() {
             let list = elsewhere.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
             let noun = if elsewhere.len() == 1 { "namespace" } else { "namespaces" };

@@ -181,6 +181,10 @@ pub struct RequireFile {
     /// Selector mode: a label selector below the selected node that must select at least one object of `kind`
     /// in the namespace (`Pod`: the pod templates of every workload kind).
     pub selector: Option<SelectorFile>,
+    /// Existence mode: a missing object is not reported when the referrer's namespace holds a custom resource,
+    /// whose operator may create it (a Service of an Elasticsearch cluster, the Deployment of an operand).
+    #[serde(default)]
+    pub unless_custom_resources: bool,
 }
 
 /// `require.selector`.

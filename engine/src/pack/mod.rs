@@ -60,6 +60,8 @@ pub struct Require {
     pub related_label: Option<Template>,
     /// Selector mode: the path of the selector below the selected node, and its form.
     pub selector: Option<(Vec<PathElem>, format::SelectorForm)>,
+    /// A missing object is not reported when the referrer's namespace holds a custom resource.
+    pub unless_custom_resources: bool,
 }
 
 impl Require {
@@ -747,6 +749,7 @@ fn compile_require(r: &RequireFile, params: &Map<String, Value>) -> Result<Requi
     Ok(Require {
         kind: template("kind", &r.kind)?,
         selector,
+        unless_custom_resources: r.unless_custom_resources,
         name: template("name", &r.name)?,
         namespace: r.namespace.as_deref().map(|n| template("namespace", n)).transpose()?,
         key: r.key.as_deref().map(|k| template("key", k)).transpose()?,
